@@ -1,0 +1,106 @@
+// Per-capture analysis: feeds decoded packets into the flow table and keeps the counters and
+// issues the reports need. It is also the IssueSink of the reader, so file faults and packet
+// faults are counted the same way.
+import { ISSUES, Severity, severityName, type IssueRecord, type IssueSink } from '../issues.js';
+import type { DecodedPacket } from '../decode/packet.js';
+import { FlowTable } from './flows.js';
+
+/** Detailed issue records kept per run; counts are always complete. */
+const MAX_ISSUE_RECORDS = 100;
+
+export interface AnalyzerOptions {
+  maxFlows?: number;
+  /** Stop at the first malformed packet or file fault. */
+  strict?: boolean;
+}
+
+export class CaptureAnalyzer implements IssueSink {
+  readonly flows: FlowTable;
+  packets = 0;
+  wireBytes = 0;
+  capturedBytes = 0;
+  /** Packets with no IP header at all, by EtherType (-1: none known, e.g. unsupported link type). */
+  readonly nonIpByEtherType = new Map<number, number>();
+  nonIpPackets = 0;
+  fragments = 0;
+  malformedPackets = 0;
+  snaplenCutPackets = 0;
+  readonly issueCounts = new Uint32Array(ISSUES.length);
+  readonly issueRecords: IssueRecord[] = [];
+  /** The first malformed issue when strict: the run stops there. */
+  strictViolation: IssueRecord | null = null;
+  firstSec = Infinity;
+  firstNsec = 0;
+  lastSec = -Infinity;
+  lastNsec = 0;
+
+  private readonly strict: boolean;
+
+  constructor(options: AnalyzerOptions = {}) {
+    this.flows = new FlowTable(options.maxFlows);
+    this.strict = options.strict ?? false;
+  }
+
+  report(id: number, packetNumber: number, fileOffset: number, needed: number, present: number, detail?: string): void {
+    this.issueCounts[id]++;
+    const def = ISSUES[id];
+    const keep = this.issueRecords.length < MAX_ISSUE_RECORDS;
+    const violates = this.strict && def.severity === Severity.Malformed && this.strictViolation === null;
+    if (!keep && !violates && !def.endsRead) return;
+    const record: IssueRecord = {
+      code: def.code,
+      layer: def.layer,
+      severity: severityName(def.severity),
+      packet: packetNumber,
+      offset: fileOffset,
+      message: describeIssue(def.meaning, needed, present, detail),
+    };
+    if (needed >= 0) record.needed = needed;
+    if (present >= 0) record.present = present;
+    if (keep) this.issueRecords.push(record);
+    if (violates) this.strictViolation = record;
+    if (def.endsRead) this.readFault = record;
+  }
+
+  /** The fault that ended the read early, if any (truncated file, absurd record length...). */
+  readFault: IssueRecord | null = null;
+
+  /** Adds one decoded packet. `fileOffset` is where the packet's bytes start in the file. */
+  add(p: DecodedPacket, packetNumber: number, fileOffset: number, tsSec: number, tsNsec: number): void {
+    this.packets++;
+    this.wireBytes += p.wireLen;
+    this.capturedBytes += p.caplen;
+    if (tsSec < this.firstSec || (tsSec === this.firstSec && tsNsec < this.firstNsec)) {
+      this.firstSec = tsSec;
+      this.firstNsec = tsNsec;
+    }
+    if (tsSec > this.lastSec || (tsSec === this.lastSec && tsNsec > this.lastNsec)) {
+      this.lastSec = tsSec;
+      this.lastNsec = tsNsec;
+    }
+    let malformed = false;
+    let cut = false;
+    for (let i = 0; i < p.issueCount; i++) {
+      const id = p.issueId[i];
+      const sev = ISSUES[id].severity;
+      if (sev === Severity.Malformed) malformed = true;
+      else if (sev === Severity.Cut) cut = true;
+      this.report(id, packetNumber, fileOffset + p.issueOffset[i], p.issueNeeded[i], p.issuePresent[i]);
+    }
+    if (malformed) this.malformedPackets++;
+    if (cut) this.snaplenCutPackets++;
+    if (p.fragment) this.fragments++;
+    if (p.ipCount === 0) {
+      this.nonIpPackets++;
+      this.nonIpByEtherType.set(p.etherType, (this.nonIpByEtherType.get(p.etherType) ?? 0) + 1);
+      return;
+    }
+    this.flows.add(p, packetNumber, tsSec, tsNsec, malformed);
+  }
+}
+
+function describeIssue(meaning: string, needed: number, present: number, detail?: string): string {
+  if (detail) return detail;
+  if (needed >= 0 && present >= 0) return `${meaning} (${needed} bytes needed, ${present} present)`;
+  return meaning;
+}

@@ -1,0 +1,163 @@
+// Byte sources for the capture readers: a file, standard input, or either one gzip-compressed.
+// A source only moves bytes into a caller-owned buffer; it knows nothing of capture formats.
+import { createReadStream, promises as fsp } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+
+export interface ByteSource {
+  /** Copies up to `length` bytes into `target` at `offset`; resolves 0 at end of input. */
+  read(target: Uint8Array, offset: number, length: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Reads a regular file with positioned reads into the caller's buffer: no intermediate copies. */
+class FileSource implements ByteSource {
+  private position = 0;
+  constructor(private readonly handle: fsp.FileHandle) {}
+  async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    const { bytesRead } = await this.handle.read(target, offset, length, this.position);
+    this.position += bytesRead;
+    return bytesRead;
+  }
+  close(): Promise<void> {
+    return this.handle.close();
+  }
+}
+
+/** Adapts a Node stream (stdin, a pipe, gunzip output) to pull reads; keeps one pending chunk. */
+class StreamSource implements ByteSource {
+  private readonly chunks: AsyncIterator<Buffer>;
+  private pending: Buffer | null = null;
+  private pendingOffset = 0;
+  constructor(private readonly stream: Readable) {
+    this.chunks = stream[Symbol.asyncIterator]();
+  }
+  async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    let copied = 0;
+    while (copied < length) {
+      if (this.pending === null) {
+        // Return what we have rather than waiting for more: the reader decodes it meanwhile.
+        if (copied > 0 && this.stream.readableLength === 0) break;
+        const next = await this.chunks.next();
+        if (next.done) break;
+        this.pending = next.value;
+        this.pendingOffset = 0;
+      }
+      const n = Math.min(length - copied, this.pending.length - this.pendingOffset);
+      target.set(this.pending.subarray(this.pendingOffset, this.pendingOffset + n), offset + copied);
+      copied += n;
+      this.pendingOffset += n;
+      if (this.pendingOffset === this.pending.length) this.pending = null;
+    }
+    return copied;
+  }
+  async close(): Promise<void> {
+    this.stream.destroy();
+  }
+}
+
+/** Puts already-read bytes (the sniffed magic) back in front of another source. */
+class PrefixedSource implements ByteSource {
+  constructor(private prefix: Uint8Array, private readonly rest: ByteSource) {}
+  async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    if (this.prefix.length > 0) {
+      const n = Math.min(length, this.prefix.length);
+      target.set(this.prefix.subarray(0, n), offset);
+      this.prefix = this.prefix.subarray(n);
+      return n;
+    }
+    return this.rest.read(target, offset, length);
+  }
+  close(): Promise<void> {
+    return this.rest.close();
+  }
+}
+
+export interface OpenedSource {
+  source: ByteSource;
+  /** How the input was named to the user: the path, or "<stdin>". */
+  displayName: string;
+  gzip: boolean;
+}
+
+export class SourceOpenError extends Error {}
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+/** Opens a path, or `-` for standard input, and transparently gunzips input that starts with the gzip magic. */
+export async function openSource(path: string): Promise<OpenedSource> {
+  const displayName = path === '-' ? '<stdin>' : path;
+  let raw: ByteSource;
+  let rawStream: () => Readable;
+  if (path === '-') {
+    const stream = process.stdin;
+    raw = new StreamSource(stream);
+    rawStream = () => stream;
+  } else {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(path, 'r');
+      const st = await handle.stat();
+      if (st.isDirectory()) {
+        await handle.close();
+        throw new SourceOpenError('is a directory');
+      }
+    } catch (err) {
+      if (err instanceof SourceOpenError) throw err;
+      throw new SourceOpenError(describeFsError(err));
+    }
+    raw = new FileSource(handle);
+    rawStream = () => {
+      void handle.close();
+      return createReadStream(path);
+    };
+  }
+
+  const magic = new Uint8Array(2);
+  let got = 0;
+  while (got < 2) {
+    const n = await raw.read(magic, got, 2 - got);
+    if (n === 0) break;
+    got += n;
+  }
+  if (got === 2 && magic[0] === GZIP_MAGIC_0 && magic[1] === GZIP_MAGIC_1) {
+    // Re-read from the start through zlib: for a file reopen it, for stdin put the magic back.
+    const compressed = path === '-' ? streamFrom(new PrefixedSource(magic, raw)) : rawStream();
+    const gunzip = createGunzip();
+    compressed.on('error', (e) => gunzip.destroy(e));
+    compressed.pipe(gunzip);
+    return { source: new StreamSource(gunzip), displayName, gzip: true };
+  }
+  return { source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false };
+}
+
+/** A Readable over a ByteSource, to feed zlib. */
+function streamFrom(source: ByteSource): Readable {
+  return new Readable({
+    async read(this: Readable) {
+      const chunk = Buffer.allocUnsafe(1 << 16);
+      try {
+        const n = await source.read(chunk, 0, chunk.length);
+        this.push(n === 0 ? null : chunk.subarray(0, n));
+      } catch (e) {
+        this.destroy(e as Error);
+      }
+    },
+  });
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory';
+    default:
+      return (err as Error)?.message ?? String(err);
+  }
+}

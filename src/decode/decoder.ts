@@ -1,0 +1,99 @@
+// The decode loop: starting from the link type, hand the cursor to one decoder after another
+// until a decoder returns L_NONE. The stack of layers is ordered and bounded (MAX_LAYERS), so
+// nested tunnels are followed as deep as allowed and no input can loop.
+import { issueId } from '../issues.js';
+import { createDissectorTables, type DissectorOptions, type DissectorTables } from './dispatch.js';
+import {
+  L_ARP, L_ERSPAN2, L_ERSPAN3, L_ETHERNET, L_GENEVE, L_GRE, L_ICMP, L_ICMPV6, L_IPV4, L_IPV6,
+  L_LOOPBACK, L_MPLS, L_NONE, L_PPP, L_RAW_IP, L_SLL, L_SLL2, L_TCP, L_UDP, L_VLAN, L_VXLAN,
+  L_WIREGUARD,
+} from './layers.js';
+import { decodeEthernet, decodeLoopback, decodeMpls, decodeRawIp, decodeSll, decodeSll2, decodeVlan } from './link.js';
+import { decodeIpv4, decodeIpv6 } from './ip.js';
+import { decodeIcmp, decodeIcmpv6, decodeTcp, decodeUdp } from './transport.js';
+import { decodeErspan2, decodeErspan3, decodeGeneve, decodeGre, decodePpp, decodeVxlan, decodeWireguard } from './tunnels.js';
+import { DecodedPacket, MAX_LAYERS, MAX_TUNNELS } from './packet.js';
+
+const ID_UNSUPPORTED_LINK = issueId('capture.unsupported_linktype');
+const ID_MAX_DEPTH = issueId('tunnel.max_depth');
+
+export interface DecoderOptions extends DissectorOptions {
+  /** Nested tunnels followed before decoding stops with tunnel.max_depth (1..7, default 7). */
+  maxTunnelDepth?: number;
+}
+
+export class PacketDecoder {
+  readonly tables: DissectorTables;
+  private readonly maxTunnels: number;
+
+  constructor(options: DecoderOptions = {}) {
+    this.tables = createDissectorTables(options);
+    this.maxTunnels = Math.max(1, Math.min(MAX_TUNNELS, options.maxTunnelDepth ?? MAX_TUNNELS));
+  }
+
+  /** True when packets of this link type can be decoded. */
+  supportsLinkType(linktype: number): boolean {
+    return this.tables.linkType.has(linktype);
+  }
+
+  /** Decodes the packet at bytes[start, start + caplen) into `p` (reused for every packet). */
+  decode(p: DecodedPacket, bytes: Uint8Array, view: DataView, start: number, caplen: number, wireLen: number, linktype: number): void {
+    p.reset(bytes, view, start, caplen, wireLen);
+    p.maxTunnels = this.maxTunnels;
+    const t = this.tables;
+    let next = t.linkType.get(linktype) ?? L_NONE;
+    if (next === L_NONE) p.addIssue(ID_UNSUPPORTED_LINK, start, -1, linktype);
+    while (next !== L_NONE) {
+      if (p.layerCount >= MAX_LAYERS) {
+        p.addIssue(ID_MAX_DEPTH, p.off, -1, -1);
+        break;
+      }
+      switch (next) {
+        case L_ETHERNET: next = decodeEthernet(p, t); break;
+        case L_VLAN: next = decodeVlan(p, t); break;
+        case L_MPLS: next = decodeMpls(p, t); break;
+        case L_SLL: next = decodeSll(p, t); break;
+        case L_SLL2: next = decodeSll2(p, t); break;
+        case L_LOOPBACK: next = decodeLoopback(p, t); break;
+        case L_RAW_IP: next = decodeRawIp(p, t); break;
+        case L_IPV4: next = decodeIpv4(p, t); break;
+        case L_IPV6: next = decodeIpv6(p, t); break;
+        case L_UDP: next = decodeUdp(p, t); break;
+        case L_TCP: next = decodeTcp(p, t); break;
+        case L_ICMP: next = decodeIcmp(p, t); break;
+        case L_ICMPV6: next = decodeIcmpv6(p, t); break;
+        case L_VXLAN: next = decodeVxlan(p, t); break;
+        case L_GENEVE: next = decodeGeneve(p, t); break;
+        case L_GRE: next = decodeGre(p, t); break;
+        case L_ERSPAN2: next = decodeErspan2(p, t); break;
+        case L_ERSPAN3: next = decodeErspan3(p, t); break;
+        case L_PPP: next = decodePpp(p, t); break;
+        case L_WIREGUARD: next = decodeWireguard(p, t); break;
+        case L_ARP:
+          p.pushLayer(L_ARP, p.off);
+          next = L_NONE;
+          break;
+        default:
+          next = L_NONE;
+      }
+    }
+    finish(p);
+  }
+}
+
+/** Works out which IP header is the inner one: the innermost that does not carry a tunnel. */
+function finish(p: DecodedPacket): void {
+  const last = p.ipCount - 1;
+  if (last < 0 || (p.tunnelCount > 0 && p.tunnelIp[p.tunnelCount - 1] === last)) {
+    p.innerIp = -1;
+    p.sport = -1;
+    p.dport = -1;
+    p.icmpType = -1;
+    p.icmpCode = -1;
+    p.tcpFlags = -1;
+  } else {
+    p.innerIp = last;
+  }
+}
+
+export { DecodedPacket };

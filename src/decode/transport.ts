@@ -1,0 +1,84 @@
+// Transport headers: UDP (RFC 768), TCP (RFC 9293), ICMP (RFC 792), ICMPv6 (RFC 4443). They
+// give a flow its ports; UDP also hands its payload to a tunnel decoder chosen by port.
+import { issueId } from '../issues.js';
+import { isShort, reportShort } from './bounds.js';
+import type { DissectorTables } from './dispatch.js';
+import { L_ICMP, L_ICMPV6, L_NONE, L_TCP, L_UDP } from './layers.js';
+import type { DecodedPacket } from './packet.js';
+
+const ID_UDP_TRUNC = issueId('udp.truncated');
+const ID_UDP_BAD_LENGTH = issueId('udp.bad_length');
+const ID_TCP_TRUNC = issueId('tcp.truncated');
+const ID_TCP_BAD_OFFSET = issueId('tcp.bad_data_offset');
+const ID_ICMP_TRUNC = issueId('icmp.truncated');
+
+/**
+ * UDP header:
+ *  0        2        4        6        8
+ *  | sport  | dport  | length | cksum  | payload ...
+ */
+export function decodeUdp(p: DecodedPacket, t: DissectorTables): number {
+  if (isShort(p, 8, ID_UDP_TRUNC)) return L_NONE;
+  const b = p.bytes;
+  const o = p.off;
+  p.pushLayer(L_UDP, o);
+  const sport = (b[o] << 8) | b[o + 1];
+  const dport = (b[o + 2] << 8) | b[o + 3];
+  const length = (b[o + 4] << 8) | b[o + 5];
+  p.sport = sport;
+  p.dport = dport;
+  if (length < 8) {
+    // Zero is legal only for IPv6 jumbograms and GSO super-packets; either way trust the IP length.
+    if (length !== 0) p.addIssue(ID_UDP_BAD_LENGTH, o + 4, 8, length);
+  } else if (o + length <= p.end) {
+    p.end = o + length;
+  } else if (!p.inFragment) {
+    reportShort(p, ID_UDP_BAD_LENGTH, o, length, p.end - o);
+  }
+  p.off = o + 8;
+  const next = t.udpDestinationPort[dport];
+  if (next !== 0) return next;
+  return t.udpEitherPort[dport] || t.udpEitherPort[sport];
+}
+
+/**
+ * TCP header: sport(2) dport(2) seq(4) ack(4) data offset(4 bits) flags(12 bits) window(2) ...
+ */
+export function decodeTcp(p: DecodedPacket, _t: DissectorTables): number {
+  if (isShort(p, 20, ID_TCP_TRUNC)) return L_NONE;
+  const b = p.bytes;
+  const o = p.off;
+  p.pushLayer(L_TCP, o);
+  p.sport = (b[o] << 8) | b[o + 1];
+  p.dport = (b[o + 2] << 8) | b[o + 3];
+  p.tcpFlags = ((b[o + 12] & 0x01) << 8) | b[o + 13];
+  const dataOffset = (b[o + 12] >> 4) << 2;
+  if (dataOffset < 20) {
+    p.addIssue(ID_TCP_BAD_OFFSET, o + 12, 20, dataOffset);
+  } else if (o + dataOffset > p.end) {
+    reportShort(p, ID_TCP_BAD_OFFSET, o, dataOffset, p.end - o);
+  }
+  p.off = o + Math.max(20, Math.min(dataOffset, p.end - o));
+  return L_NONE;
+}
+
+/** ICMP / ICMPv6: type(1) code(1) checksum(2). An error's quoted IP header is not a tunnel: stop here. */
+export function decodeIcmp(p: DecodedPacket, _t: DissectorTables): number {
+  return decodeIcmpCommon(p, L_ICMP);
+}
+
+export function decodeIcmpv6(p: DecodedPacket, _t: DissectorTables): number {
+  return decodeIcmpCommon(p, L_ICMPV6);
+}
+
+function decodeIcmpCommon(p: DecodedPacket, kind: number): number {
+  if (isShort(p, 4, ID_ICMP_TRUNC)) return L_NONE;
+  const o = p.off;
+  p.pushLayer(kind, o);
+  p.icmpType = p.bytes[o];
+  p.icmpCode = p.bytes[o + 1];
+  p.off = o + 4;
+  return L_NONE;
+}
+
+export { L_UDP, L_TCP };

@@ -1,0 +1,155 @@
+// The versioned JSON document (`--format json`): what scripts and CI jobs read. Field names are
+// a contract documented in the README; bump SCHEMA_VERSION for any incompatible change.
+import { ISSUES } from '../issues.js';
+import { linkTypeName } from '../decode/dispatch.js';
+import { encapsulationName, etherTypeName, protocolName } from '../decode/layers.js';
+import type { FlowRecord } from '../analysis/flows.js';
+import type { CaptureRun } from '../pipeline.js';
+import { isoTime } from './time.js';
+
+export const SCHEMA_VERSION = 1;
+export const TOOL_VERSION = '0.1.0';
+
+export interface FlowView {
+  encapsulation: string;
+  outer: { src: string; dst: string } | null;
+  vni: number | null;
+  inner: { src: string; dst: string } | null;
+  protocol: string | null;
+  protocolNumber: number | null;
+  innerEtherType: string | null;
+  sport: number | null;
+  dport: number | null;
+  packets: number;
+  bytes: number;
+  capturedBytes: number;
+  fragments: number;
+  malformedPackets: number;
+  firstPacket: number;
+  lastPacket: number;
+  firstTime: string;
+  lastTime: string;
+}
+
+export function flowView(f: FlowRecord): FlowView {
+  return {
+    encapsulation: encapsulationName(f.encapsulation),
+    outer: f.outerSrc === null ? null : { src: f.outerSrc, dst: f.outerDst! },
+    vni: f.vni,
+    inner: f.innerSrc === null ? null : { src: f.innerSrc, dst: f.innerDst! },
+    protocol: f.protocol === null ? null : protocolName(f.protocol),
+    protocolNumber: f.protocol,
+    innerEtherType: f.innerEtherType === null ? null : etherTypeName(f.innerEtherType),
+    sport: f.sport,
+    dport: f.dport,
+    packets: f.packets,
+    bytes: f.bytes,
+    capturedBytes: f.capturedBytes,
+    fragments: f.fragments,
+    malformedPackets: f.malformedPackets,
+    firstPacket: f.firstPacket,
+    lastPacket: f.lastPacket,
+    firstTime: isoTime(f.firstSec, f.firstNsec),
+    lastTime: isoTime(f.lastSec, f.lastNsec),
+  };
+}
+
+export interface EncapsulationTotals {
+  packets: number;
+  bytes: number;
+  flows: number;
+}
+
+export interface AnalysisDocument {
+  schema: number;
+  tool: { name: string; version: string };
+  capture: {
+    file: string;
+    format: string;
+    gzip: boolean;
+    bytesRead: number;
+    endedEarly: boolean;
+    interfaces: { id: number; linktype: number; linktypeName: string; snaplen: number; name: string | null; timestampResolution: string }[];
+  };
+  totals: {
+    packets: number;
+    bytes: number;
+    capturedBytes: number;
+    flows: number;
+    untrackedFlowPackets: number;
+    nonIpPackets: number;
+    fragments: number;
+    malformedPackets: number;
+    snaplenCutPackets: number;
+    firstTime: string | null;
+    lastTime: string | null;
+  };
+  encapsulations: Record<string, EncapsulationTotals>;
+  nonIp: Record<string, number>;
+  flows: FlowView[];
+  issues: {
+    counts: Record<string, number>;
+    records: { code: string; layer: string; severity: string; packet: number; offset: number; needed?: number; present?: number; message: string }[];
+    recordsTruncated: boolean;
+  };
+}
+
+export function buildDocument(run: CaptureRun): AnalysisDocument {
+  const a = run.analyzer;
+  const flows = a.flows.records().map(flowView);
+  const encapsulations: Record<string, EncapsulationTotals> = {};
+  for (const f of flows) {
+    const e = (encapsulations[f.encapsulation] ??= { packets: 0, bytes: 0, flows: 0 });
+    e.packets += f.packets;
+    e.bytes += f.bytes;
+    e.flows++;
+  }
+  const nonIp: Record<string, number> = {};
+  for (const [etherType, n] of [...a.nonIpByEtherType].sort((x, y) => x[0] - y[0])) {
+    nonIp[etherType < 0 ? 'unknown' : etherTypeName(etherType)] = n;
+  }
+  const counts: Record<string, number> = {};
+  let issueTotal = 0;
+  ISSUES.forEach((d, i) => {
+    if (a.issueCounts[i] > 0) {
+      counts[d.code] = a.issueCounts[i];
+      issueTotal += a.issueCounts[i];
+    }
+  });
+  return {
+    schema: SCHEMA_VERSION,
+    tool: { name: 'calico-pcap', version: TOOL_VERSION },
+    capture: {
+      file: run.file,
+      format: run.format,
+      gzip: run.gzip,
+      bytesRead: run.bytesRead,
+      endedEarly: run.endedEarly,
+      interfaces: run.interfaces.map((i) => ({
+        id: i.id,
+        linktype: i.linktype,
+        linktypeName: linkTypeName(i.linktype),
+        snaplen: i.snaplen,
+        name: i.name ?? null,
+        timestampResolution: `${i.tsBase}^-${i.tsExponent}`,
+      })),
+    },
+    totals: {
+      packets: a.packets,
+      bytes: a.wireBytes,
+      capturedBytes: a.capturedBytes,
+      flows: flows.length,
+      untrackedFlowPackets: a.flows.overflowPackets,
+      nonIpPackets: a.nonIpPackets,
+      fragments: a.fragments,
+      malformedPackets: a.malformedPackets,
+      snaplenCutPackets: a.snaplenCutPackets,
+      firstTime: a.packets > 0 ? isoTime(a.firstSec, a.firstNsec) : null,
+      lastTime: a.packets > 0 ? isoTime(a.lastSec, a.lastNsec) : null,
+    },
+    encapsulations,
+    nonIp,
+    flows,
+    issues: { counts, records: a.issueRecords, recordsTruncated: issueTotal > a.issueRecords.length },
+  };
+}

@@ -1,0 +1,80 @@
+// `--format ndjson`: one JSON object per packet, per line, written as packets are decoded.
+// Strings are built only here, for the output the user asked for.
+import { ISSUES } from '../issues.js';
+import type { CaptureReader } from '../capture/reader.js';
+import { LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
+import type { DecodedPacket } from '../decode/packet.js';
+import { formatIpAddress } from '../analysis/address.js';
+import { isoTime } from './time.js';
+
+export interface PacketLine {
+  packet: number;
+  time: string;
+  interface: number;
+  caplen: number;
+  len: number;
+  layers: string[];
+  tunnels: { type: string; src: string; dst: string; vni?: number; key?: number }[];
+  inner?: { src: string; dst: string; proto: number; sport?: number; dport?: number; icmpType?: number; icmpCode?: number };
+  etherType?: number;
+  fragment?: true;
+  sll?: { packetType: number; ifindex?: number };
+  issues?: string[];
+}
+
+export function packetLine(reader: CaptureReader, p: DecodedPacket): PacketLine {
+  const b = p.bytes;
+  const layers: string[] = [];
+  for (let i = 0; i < p.layerCount; i++) layers.push(LAYER_NAMES[p.layerKind[i]]);
+  const tunnels: PacketLine['tunnels'] = [];
+  for (let i = 0; i < p.tunnelCount; i++) {
+    const ip = p.tunnelIp[i];
+    const type = p.tunnelType[i];
+    const t: PacketLine['tunnels'][number] = {
+      type: TUNNEL_NAMES[type],
+      src: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 0),
+      dst: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 1),
+    };
+    if (p.tunnelVni[i] >= 0) {
+      if (TUNNEL_NAMES[type] === 'gre') t.key = p.tunnelVni[i];
+      else t.vni = p.tunnelVni[i];
+    }
+    tunnels.push(t);
+  }
+  const line: PacketLine = {
+    packet: reader.packetNumber,
+    time: isoTime(reader.tsSec, reader.tsNsec),
+    interface: reader.interfaceId,
+    caplen: reader.caplen,
+    len: reader.origLen,
+    layers,
+    tunnels,
+  };
+  if (p.innerIp >= 0) {
+    const ip = p.innerIp;
+    const inner: NonNullable<PacketLine['inner']> = {
+      src: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 0),
+      dst: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 1),
+      proto: p.ipProto[ip],
+    };
+    if (p.sport >= 0) {
+      inner.sport = p.sport;
+      inner.dport = p.dport;
+    }
+    if (p.icmpType >= 0) {
+      inner.icmpType = p.icmpType;
+      inner.icmpCode = p.icmpCode;
+    }
+    line.inner = inner;
+  } else if (p.etherType >= 0) {
+    line.etherType = p.etherType;
+  }
+  if (p.fragment) line.fragment = true;
+  if (p.sllPacketType >= 0) line.sll = p.sllIfindex >= 0 ? { packetType: p.sllPacketType, ifindex: p.sllIfindex } : { packetType: p.sllPacketType };
+  if (p.issueCount > 0) {
+    const codes: string[] = [];
+    for (let i = 0; i < p.issueCount; i++) codes.push(ISSUES[p.issueId[i]].code);
+    line.issues = codes;
+  }
+  return line;
+}
