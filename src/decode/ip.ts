@@ -69,10 +69,11 @@ export function decodeIpv4(p: DecodedPacket, t: DissectorTables): number {
     p.addIssue(ID_V4_BAD_IHL, o, 20, ihl);
     return L_NONE;
   }
-  if (isShort(p, ihl, ID_V4_TRUNC)) return L_NONE;
   const proto = b[o + 9];
   if (!pushIp(p, 4, o, proto)) return L_NONE;
   p.pushLayer(L_IPV4, o);
+  // The addresses sit in the fixed 20 bytes: keep them even when the options are cut off.
+  if (isShort(p, ihl, ID_V4_TRUNC)) return L_NONE;
 
   const totalLength = (b[o + 2] << 8) | b[o + 3];
   if (totalLength === 0) {
