@@ -49,6 +49,7 @@ export const ISSUES = [
   def('mpls.truncated', Severity.Malformed, 'mpls', 'MPLS label stack runs past the bytes present'),
   def('sll.truncated', Severity.Malformed, 'sll', 'Linux cooked header longer than the bytes present'),
   def('loopback.truncated', Severity.Malformed, 'loopback', 'BSD loopback header longer than the bytes present'),
+  def('ip.truncated', Severity.Malformed, 'ip', 'no bytes left where an IP header must start (raw IP, MPLS)'),
   def('ip.bad_version', Severity.Malformed, 'ip', 'the IP version nibble is neither 4 nor 6'),
   def('ipv4.truncated', Severity.Malformed, 'ipv4', 'IPv4 header longer than the bytes present'),
   def('ipv4.bad_ihl', Severity.Malformed, 'ipv4', 'IPv4 header length below 20 bytes'),

@@ -13,6 +13,7 @@ const ID_MPLS_TRUNC = issueId('mpls.truncated');
 const ID_SLL_TRUNC = issueId('sll.truncated');
 const ID_LOOP_TRUNC = issueId('loopback.truncated');
 const ID_BAD_VERSION = issueId('ip.bad_version');
+const ID_IP_TRUNC = issueId('ip.truncated');
 
 /** Values up to 1500 in the type field are an 802.3 length: LLC follows, not an EtherType. */
 const MAX_8023_LENGTH = 1500;
@@ -63,7 +64,7 @@ export function decodeMpls(p: DecodedPacket, _t: DissectorTables): number {
     p.off += 4;
     if (bottom) break;
   }
-  if (p.off >= p.end) return L_NONE;
+  if (isShort(p, 1, ID_IP_TRUNC)) return L_NONE;
   const version = p.bytes[p.off] >> 4;
   return version === 4 ? L_IPV4 : version === 6 ? L_IPV6 : L_NONE;
 }
@@ -116,7 +117,7 @@ export function decodeLoopback(p: DecodedPacket, _t: DissectorTables): number {
 
 /** Raw IP: no link header; the version nibble decides. */
 export function decodeRawIp(p: DecodedPacket, _t: DissectorTables): number {
-  if (p.off >= p.end) return L_NONE;
+  if (isShort(p, 1, ID_IP_TRUNC)) return L_NONE;
   const version = p.bytes[p.off] >> 4;
   if (version === 4) return L_IPV4;
   if (version === 6) return L_IPV6;
