@@ -1,0 +1,273 @@
+// Benchmark: the full CLI pipeline against the bare minimal reader on a
+// generated ~1 GB Calico-like capture, plus the pcap-parser npm package on a
+// prefix of it.  Not a test: run with `npm run bench` after `npm run build`.
+//
+//   node dist/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]
+
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, openSync, closeSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_DATA_DIR, ensureBenchCapture, positiveInt, type BenchCapture } from './generate.js';
+import { readPcapMinimal } from './minimal-reader.js';
+
+const BAR_GBPS = 1.5;
+const BAR_RSS_MB = 150;
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const PRELOAD = new URL('./rusage-preload.js', import.meta.url).href;
+
+interface Args {
+  sizeMb: number;
+  runs: number;
+  skipCli: boolean;
+  prefixMb: number;
+}
+
+/** Repeated timings of one thing over one file. */
+interface Measurement {
+  name: string;
+  fileBytes: number;
+  packets: number;
+  seconds: number[];
+  /** Peak RSS per run, kB (children only). */
+  maxRssKb: number[];
+  /** What to compare against for the ratio column. */
+  baseline?: Measurement;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { sizeMb: 1024, runs: 3, skipCli: false, prefixMb: 200 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--size-mb') args.sizeMb = positiveInt(argv[++i], a);
+    else if (a === '--runs') args.runs = positiveInt(argv[++i], a);
+    else if (a === '--prefix-mb') args.prefixMb = positiveInt(argv[++i], a);
+    else if (a === '--skip-cli') args.skipCli = true;
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: node dist/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a} (see --help)`);
+  }
+  return args;
+}
+
+async function main(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  const cpu = cpus();
+  console.log(`calico-pcap bench: node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}`);
+
+  const capture = ensureBenchCapture(args.sizeMb);
+  describeCapture(capture);
+
+  // Page-cache the file (and check it reads whole) before timing anything.
+  const warm = readPcapMinimal(capture.path);
+  if (warm.packets !== capture.packets || warm.trailingBytes !== 0) {
+    throw new Error(`${capture.path}: read ${warm.packets} packets, expected ${capture.packets}; regenerate with --force`);
+  }
+
+  const results: Measurement[] = [];
+  const minimal = measureMinimal('minimal reader', capture.path, args.runs);
+  results.push(minimal);
+
+  let cli: Measurement | undefined;
+  let cliProblem: string | undefined;
+  if (args.skipCli) {
+    cliProblem = 'skipped (--skip-cli)';
+  } else if (!existsSync(CLI)) {
+    cliProblem = `FAILED: ${CLI} does not exist. Build it first (npm run build), or pass --skip-cli.`;
+  } else {
+    const r = await measureCli(capture, args.runs, minimal);
+    if (typeof r === 'string') cliProblem = r;
+    else results.push((cli = r));
+  }
+  if (cliProblem) console.error(`CLI: ${cliProblem}`);
+
+  let parserLine: string | undefined;
+  const pcapParser = loadPcapParser();
+  if (pcapParser) {
+    const prefix = prefixCopy(capture, args.prefixMb);
+    readPcapMinimal(prefix.path); // page-cache the prefix
+    const minimalPrefix = measureMinimal(`minimal reader (${prefix.label})`, prefix.path, args.runs);
+    const parser = await measurePcapParser(pcapParser, prefix.path, prefix.label, args.runs, minimalPrefix);
+    results.push(minimalPrefix, parser);
+    const mbps = parser.fileBytes / 1e6 / Math.min(...parser.seconds);
+    parserLine = `pcap-parser ${pcapParser.version}: ${mbps.toFixed(0)} MB/s on ${prefix.label}, ` +
+      `${ratio(parser).toFixed(1)}x the minimal reader's time (${(gbps(minimalPrefix) * 1000).toFixed(0)} MB/s)`;
+  } else {
+    console.log('pcap-parser: not installed, skipped');
+  }
+
+  printTable(results);
+  if (parserLine) console.log(`\n${parserLine}`);
+  printBar(cli, cliProblem);
+  return cliProblem && !args.skipCli ? 1 : 0;
+}
+
+function describeCapture(c: BenchCapture): void {
+  const how = c.generated ? `generated in ${c.seconds.toFixed(1)} s` : 'reused (same size and generator version)';
+  console.log(
+    `capture: ${c.path}\n  ${(c.bytes / 1e6).toFixed(0)} MB, ${c.packets.toLocaleString('en-US')} packets, ` +
+    `avg ${((c.bytes - 24) / c.packets - 16).toFixed(0)} B/packet on the wire, ${c.flows} flows, ${c.templates} templates; ${how}`,
+  );
+}
+
+function measureMinimal(name: string, path: string, runs: number): Measurement {
+  const m: Measurement = { name, fileBytes: statSync(path).size, packets: 0, seconds: [], maxRssKb: [] };
+  for (let i = 0; i < runs; i++) {
+    const r = readPcapMinimal(path);
+    m.packets = r.packets;
+    m.seconds.push(r.seconds);
+  }
+  return m;
+}
+
+/** Timings of the CLI, or why it could not be measured. */
+async function measureCli(capture: BenchCapture, runs: number, baseline: Measurement): Promise<Measurement | string> {
+  const m: Measurement = { name: 'calico-pcap analyze --format json', fileBytes: capture.bytes, packets: capture.packets, seconds: [], maxRssKb: [], baseline };
+  for (let i = 0; i < runs; i++) {
+    const rusageFile = join(tmpdir(), `calico-pcap-bench-rusage-${process.pid}-${i}.json`);
+    rmSync(rusageFile, { force: true });
+    const devNull = openSync('/dev/null', 'w');
+    const t0 = process.hrtime.bigint();
+    let run: { code: number | null; signal: NodeJS.Signals | null; stderr: string };
+    try {
+      run = await runChild(
+        process.execPath,
+        ['--import', PRELOAD, CLI, 'analyze', '--format', 'json', capture.path],
+        devNull,
+        { ...process.env, CALICO_PCAP_BENCH_RUSAGE: rusageFile },
+      );
+    } finally {
+      closeSync(devNull);
+    }
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (run.code !== 0) {
+      return `FAILED: exit ${run.code ?? run.signal} after ${seconds.toFixed(2)} s; stderr tail:\n${run.stderr}`;
+    }
+    m.seconds.push(seconds);
+    if (existsSync(rusageFile)) {
+      m.maxRssKb.push((JSON.parse(readFileSync(rusageFile, 'utf8')) as { maxRSS_kB: number }).maxRSS_kB);
+      rmSync(rusageFile);
+    }
+  }
+  return m;
+}
+
+function runChild(
+  cmd: string, argv: string[], stdoutFd: number, env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, argv, { cwd: PACKAGE_ROOT, env, stdio: ['ignore', stdoutFd, 'pipe'] });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+}
+
+interface PcapParserModule {
+  version: string;
+  parse(path: string): NodeJS.EventEmitter;
+}
+
+function loadPcapParser(): PcapParserModule | undefined {
+  const require = createRequire(import.meta.url);
+  try {
+    const mod = require('pcap-parser') as { parse(path: string): NodeJS.EventEmitter };
+    const version = (require('pcap-parser/package.json') as { version: string }).version;
+    return { version, parse: mod.parse };
+  } catch {
+    return undefined;
+  }
+}
+
+async function measurePcapParser(
+  lib: PcapParserModule, path: string, label: string, runs: number, baseline: Measurement,
+): Promise<Measurement> {
+  // pcap-parser uses the deprecated Buffer constructor; keep the warning out of the report.
+  process.noDeprecation = true;
+  const m: Measurement = { name: `pcap-parser ${lib.version} (${label})`, fileBytes: statSync(path).size, packets: 0, seconds: [], maxRssKb: [], baseline };
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    m.packets = await new Promise<number>((resolve, reject) => {
+      let count = 0;
+      const parser = lib.parse(path);
+      parser.on('packet', () => count++);
+      parser.on('error', reject);
+      parser.on('end', () => resolve(count));
+    });
+    m.seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return m;
+}
+
+// A copy of the first ~prefixMb of the capture, cut at a record boundary.
+function prefixCopy(c: BenchCapture, prefixMb: number): { path: string; label: string } {
+  const limit = prefixMb * 1024 * 1024;
+  if (c.bytes <= limit) return { path: c.path, label: `whole ${(c.bytes / 1e6).toFixed(0)} MB file` };
+  const cut = readPcapMinimal(c.path, { limitBytes: limit }).endOffset;
+  const path = `${BENCH_DATA_DIR}${c.path.slice(BENCH_DATA_DIR.length).replace(/\.pcap$/, '')}.prefix-${prefixMb}m.pcap`;
+  const upToDate = existsSync(path) && statSync(path).size === cut && statSync(path).mtimeMs >= statSync(c.path).mtimeMs;
+  if (!upToDate) {
+    copyFileSync(c.path, path);
+    truncateSync(path, cut);
+  }
+  return { path, label: `first ${prefixMb} MiB` };
+}
+
+const best = (m: Measurement) => Math.min(...m.seconds);
+const median = (m: Measurement) => [...m.seconds].sort((a, b) => a - b)[Math.floor(m.seconds.length / 2)]!;
+const gbps = (m: Measurement) => m.fileBytes / 1e9 / best(m);
+const peakRssMb = (m: Measurement) => (m.maxRssKb.length ? (Math.max(...m.maxRssKb) * 1024) / 1e6 : undefined);
+const ratio = (m: Measurement) => (m.baseline ? best(m) / best(m.baseline) : 1);
+
+function printTable(results: Measurement[]): void {
+  const header = ['measurement', 'runs', 'best s', 'median s', 'GB/s', 'packets/s', 'peak RSS MB', 'time vs minimal'];
+  const rows = results.map((m) => [
+    m.name,
+    String(m.seconds.length),
+    best(m).toFixed(3),
+    median(m).toFixed(3),
+    gbps(m).toFixed(2),
+    (m.packets / best(m) / 1e6).toFixed(2) + ' M',
+    peakRssMb(m)?.toFixed(0) ?? '-',
+    m.baseline ? `${ratio(m).toFixed(2)}x` : '1.00x (ref)',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log('\n' + line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log('(GB = 10^9 bytes of pcap file incl. headers; MB = 10^6 bytes; GB/s and packets/s from the best run;\n' +
+    ' CLI times are wall clock of a child process, node start-up included; peak RSS is the max over runs)');
+}
+
+function printBar(cli: Measurement | undefined, cliProblem: string | undefined): void {
+  const bar = `bar: >= ${BAR_GBPS} GB/s and peak RSS < ${BAR_RSS_MB} MB for the full pipeline`;
+  if (!cli) {
+    console.log(`\n${bar}: NOT MEASURED - CLI ${cliProblem}`);
+    return;
+  }
+  const speed = gbps(cli);
+  const rss = peakRssMb(cli);
+  const speedOk = speed >= BAR_GBPS;
+  const rssOk = rss !== undefined && rss < BAR_RSS_MB;
+  console.log(
+    `\n${bar}: ${speedOk && rssOk ? 'MET' : 'NOT MET'}\n` +
+    `  throughput ${speed.toFixed(2)} GB/s ${speedOk ? 'ok' : 'TOO SLOW'}; ` +
+    `peak RSS ${rss === undefined ? 'unknown (no rusage report)' : `${rss.toFixed(0)} MB`} ${rssOk ? 'ok' : 'TOO HIGH'}`,
+  );
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);
