@@ -1,0 +1,114 @@
+// The command line as users run it (the built dist/cli.js): exit codes and exact messages.
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PcapWriter } from '../src/capture/pcap-writer.js';
+import { buildPacket } from '../src/synth/index.js';
+
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-cli-'));
+
+function run(args: string[], input?: Buffer) {
+  const r = spawnSync('node', [CLI, ...args], { input, encoding: 'utf8', cwd: dir });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function capture(name: string, packets: Uint8Array[]): Promise<string> {
+  const path = join(dir, name);
+  const w = PcapWriter.openFile(path, { linktype: 1 });
+  packets.forEach((p, i) => w.writePacket(p, 1764064800 + i, 0));
+  await w.close();
+  return path;
+}
+
+const good = buildPacket([{ eth: {} }, { ipv4: { src: '10.0.1.204', dst: '10.0.2.201' } }, { udp: { sport: 40000, dport: 4789 } }, { vxlan: { vni: 4096 } }, { eth: {} }, { ipv4: { src: '10.200.255.10', dst: '10.200.2.10' } }, { tcp: { sport: 8080, dport: 43512 } }]);
+// IHL 15 (60 bytes) with only 20 bytes of IP header before the frame ends at 34 bytes.
+const badIhl = (() => {
+  const b = buildPacket([{ eth: {} }, { ipv4: { src: '10.0.2.201', dst: '10.0.1.204' } }]);
+  b[14] = 0x4f;
+  return b;
+})();
+
+describe('exit codes and messages', () => {
+  it('0: analysed, with the flow table on stdout', async () => {
+    const r = run(['analyze', await capture('good.pcap', [good, good])]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/vxlan .*10\.0\.1\.204 -> 10\.0\.2\.201 .*4096 .*10\.200\.255\.10 -> 10\.200\.2\.10 .*tcp 8080 -> 43512 .* 2 /);
+  });
+
+  it('0 (lax): a malformed packet is counted, the rest analysed', async () => {
+    const r = run(['analyze', await capture('lax.pcap', [good, badIhl, good]), '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.totals.packets).toBe(3);
+    expect(doc.totals.malformedPackets).toBe(1);
+    expect(doc.issues.counts).toEqual({ 'ipv4.truncated': 1 });
+    expect(doc.issues.records[0]).toMatchObject({ code: 'ipv4.truncated', packet: 2, offset: 24 + 16 + good.length + 16 + 14, needed: 60, present: 20 });
+    expect(doc.flows[0].packets).toBe(2);
+  });
+
+  it('1: --strict stops at the first malformed packet with a one-line message', async () => {
+    const path = await capture('strict.pcap', [good, badIhl, good]);
+    const r = run(['analyze', path, '--strict', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const offset = 24 + 16 + good.length + 16 + 14;
+    expect(r.stderr).toBe(`calico-pcap: ${path}: packet 2 at byte ${offset}: IPv4 header longer than the bytes present (60 bytes needed, 20 present)\n`);
+    expect(JSON.parse(r.stdout).totals.packets).toBe(2);
+  });
+
+  it('2: a missing file', () => {
+    const r = run(['analyze', 'nope.pcap']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('calico-pcap: nope.pcap: no such file\n');
+    expect(r.stdout).toBe('');
+  });
+
+  it('2: not a capture', () => {
+    writeFileSync(join(dir, 'text.pcap'), 'hello world, not a capture\n');
+    const r = run(['analyze', 'text.pcap']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('calico-pcap: text.pcap: not a pcap or pcapng capture (starts with 0x68656c6c)\n');
+  });
+
+  it('2: an unsupported link type for every interface', async () => {
+    const path = join(dir, 'ppp.pcap');
+    const w = PcapWriter.openFile(path, { linktype: 9 });
+    w.writePacket(good, 1, 0);
+    await w.close();
+    const r = run(['analyze', 'ppp.pcap']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('calico-pcap: ppp.pcap: unsupported link type 9 (unknown(9)): nothing to decode\n');
+  });
+
+  it('2: bad usage', () => {
+    const r = run(['analyze', 'x.pcap', '--format', 'xml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^calico-pcap: option '-f, --format <format>' argument 'xml' is invalid/);
+    expect(run(['frobnicate']).code).toBe(2);
+    expect(run(['analyze', 'x.pcap', '--vxlan-port', '70000']).code).toBe(2);
+  });
+
+  it('0 with a warning: a truncated file reports what came before', async () => {
+    const path = await capture('trunc-src.pcap', [good, good, good]);
+    const bytes = readFileSync(path);
+    writeFileSync(join(dir, 'trunc.pcap'), bytes.subarray(0, bytes.length - 5));
+    const r = run(['analyze', 'trunc.pcap', '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).totals.packets).toBe(2);
+    const at = 24 + 2 * (16 + good.length);
+    expect(r.stderr).toBe(`calico-pcap: trunc.pcap: packet 3 at byte ${at}: the file ends ${bytes.length - 5 - at} byte(s) into a record of ${16 + good.length} (read stopped; 2 packets before it were analysed)\n`);
+  });
+
+  it('csv and ndjson', async () => {
+    const path = await capture('formats.pcap', [good]);
+    const csv = run(['analyze', path, '--format', 'csv']).stdout.split('\n');
+    expect(csv[0]).toBe('encapsulation,outer_src,outer_dst,vni,inner_src,inner_dst,protocol,sport,dport,packets,bytes,fragments,malformed_packets,first_packet,first_time,last_time');
+    expect(csv[1]).toBe(`vxlan,10.0.1.204,10.0.2.201,4096,10.200.255.10,10.200.2.10,tcp,8080,43512,1,${good.length},0,0,1,2025-11-25T10:00:00.000000000Z,2025-11-25T10:00:00.000000000Z`);
+    const lines = run(['analyze', path, '--format', 'ndjson']).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines[0]).toMatchObject({ packet: 1, tunnels: [{ type: 'vxlan', src: '10.0.1.204', dst: '10.0.2.201', vni: 4096 }], inner: { src: '10.200.255.10', dst: '10.200.2.10', proto: 6, sport: 8080, dport: 43512 } });
+    expect(lines[1].summary.totals.packets).toBe(1);
+  });
+});
