@@ -92,7 +92,8 @@ export class CaptureReader {
     return this.fileBase + this.dataOffset;
   }
 
-  bytes: Buffer;
+  /** The window buffer: a plain Uint8Array (not a Buffer) so decoders see one array shape. */
+  bytes: Uint8Array;
   view: DataView;
   readonly interfaces: CaptureInterface[] = [];
   /** Every interface seen in the file, across pcapng sections (for reports). */
@@ -125,7 +126,7 @@ export class CaptureReader {
     private readonly sink: IssueSink,
     readonly format: CaptureFormat,
   ) {
-    this.bytes = Buffer.allocUnsafeSlow(INITIAL_WINDOW);
+    this.bytes = new Uint8Array(INITIAL_WINDOW);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 
@@ -148,7 +149,7 @@ export class CaptureReader {
     else throw new CaptureFormatError(`not a pcap or pcapng capture (starts with 0x${probe.subarray(0, 4).toString('hex')})`, 0);
 
     const reader = new CaptureReader(source, sink, format);
-    probe.copy(reader.bytes, 0, 0, got);
+    reader.bytes.set(probe.subarray(0, got), 0);
     reader.end = got;
     if (format === 'pcap') reader.readPcapHeader(magicLE, got);
     // pcapng: the first SHB is parsed by next() like any other, but it must be valid.
@@ -386,7 +387,7 @@ export class CaptureReader {
         const lo = view.getUint32(le ? start : start + 4, le);
         iface.tsOffset = hi * 4294967296 + lo;
       } else if (code === OPT_IF_NAME && len > 0) {
-        iface.name = this.bytes.toString('utf8', start, start + len).replace(/\0+$/, '');
+        iface.name = UTF8.decode(this.bytes.subarray(start, start + len)).replace(/\0+$/, '');
       }
     });
     this.interfaces.push(iface);
@@ -560,8 +561,8 @@ export class CaptureReader {
     let size = this.bytes.length;
     while (size < min) size *= 2;
     size = Math.min(size, MAX_RECORD_BYTES + 64);
-    const bigger = Buffer.allocUnsafeSlow(size);
-    this.bytes.copy(bigger, 0, 0, this.end);
+    const bigger = new Uint8Array(size);
+    bigger.set(this.bytes.subarray(0, this.end), 0);
     this.bytes = bigger;
     this.view = new DataView(bigger.buffer, bigger.byteOffset, bigger.byteLength);
   }
@@ -576,6 +577,7 @@ export class CaptureReader {
   }
 }
 
+const UTF8 = new TextDecoder();
 const POW10 = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000];
 
 let quotient = 0;
