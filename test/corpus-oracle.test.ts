@@ -1,7 +1,10 @@
 // Every capture of the shared corpus that tshark read: our per-packet IPv4/IPv6 address chains
 // and VXLAN/GENEVE VNIs must equal tshark's (an independent dissector), packet by packet.
 import { describe, expect, it } from 'vitest';
-import { CORPUS_ROOT, corpusCaptures, corpusPresent, type OracleRow } from './support/corpus.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { CORPUS_ROOT, corpusCaptures, corpusPresent, parseOracle, type OracleRow } from './support/corpus.js';
 import { decodeFile, type PacketResult } from './support/run.js';
 import type { CaptureRun } from '../src/pipeline.js';
 
@@ -98,5 +101,32 @@ describe.skipIf(!corpusPresent)(`shared corpus against the tshark oracle (${CORP
 describe.runIf(!corpusPresent)('shared corpus', () => {
   it(`is absent at ${CORPUS_ROOT}: the oracle comparison was SKIPPED (set CALICO_PCAP_CORPUS)`, () => {
     expect(corpusPresent).toBe(false);
+  });
+});
+
+// The project's own kernel fixtures, dissected by tshark on the spot (CI installs it).
+const tsharkPresent = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
+const FIXTURES = join(__dirname, '..', 'fixtures');
+const fixtureCaptures = readdirSync(FIXTURES, { withFileTypes: true })
+  .filter((d) => d.isDirectory() && d.name !== 'make' && d.name !== 'golden')
+  .flatMap((d) => readdirSync(join(FIXTURES, d.name)).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(d.name, f)));
+
+describe.skipIf(!tsharkPresent)('kernel fixtures against tshark run now', () => {
+  for (const name of fixtureCaptures) {
+    it(name, async () => {
+      const fields = ['frame.number', 'frame.encap_type', 'ip.src', 'ip.dst', 'ip.proto', 'udp.srcport', 'udp.dstport', 'vxlan.vni', 'ipv6.src', 'ipv6.dst', 'geneve.vni', 'frame.protocols'];
+      const r = spawnSync('tshark', ['-n', '-r', join(FIXTURES, name), '-T', 'fields', '-E', 'separator=/t', '-E', 'occurrence=a', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      const rows = parseOracle(r.stdout);
+      const { packets } = await decodeFile(join(FIXTURES, name));
+      expect(packets.length).toBe(rows.length);
+      for (const row of rows) expect(actual(packets[row.frame - 1]), `${name} packet ${row.frame}`).toEqual(expected(row));
+    });
+  }
+});
+
+describe.runIf(!tsharkPresent)('kernel fixtures against tshark', () => {
+  it('SKIPPED: tshark is not installed (CI installs it)', () => {
+    expect(tsharkPresent).toBe(false);
   });
 });
