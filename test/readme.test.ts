@@ -1,0 +1,30 @@
+// The README is the user's manual and the output formats are contracts: every issue code, every
+// JSON field and every CSV column the tool can emit must be documented there.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ISSUES } from '../src/issues.js';
+import { CSV_COLUMNS } from '../src/report/csv.js';
+
+const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+/** Paths of the leaf fields (`capture.interfaces[].linktype`), taking the first element of arrays. */
+function fieldPaths(value: unknown, prefix = ''): string[] {
+  if (Array.isArray(value)) return value.length > 0 && typeof value[0] === 'object' ? fieldPaths(value[0], `${prefix}[]`) : [prefix];
+  if (value === null || typeof value !== 'object') return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => fieldPaths(v, `${prefix}${prefix ? '.' : ''}${k}`));
+}
+
+describe('README documents the contracts', () => {
+  it('lists every issue code', () => {
+    for (const d of ISSUES) expect(readme, d.code).toContain(`\`${d.code}\``);
+  });
+  it('lists every CSV column', () => {
+    for (const c of CSV_COLUMNS) expect(readme, c).toContain(`\`${c}\``);
+  });
+  it('documents every field of the JSON document of a real capture', () => {
+    const doc = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'golden', 'vxlan-crosssubnet', 'node04-ens37.json'), 'utf8'));
+    const paths = new Set(fieldPaths(doc).filter((p) => !p.startsWith('issues.counts.') && !p.startsWith('encapsulations.') && !p.startsWith('nonIp.')));
+    for (const p of paths) expect(readme, p).toContain(`\`${p}\``);
+  });
+});
