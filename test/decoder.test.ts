@@ -196,4 +196,44 @@ describe('built stacks', () => {
     expect(limited.tunnels.map((t) => t.vni)).toEqual([1, 2]);
     expect(limited.issues).toEqual(['tunnel.max_depth']);
   });
+
+  it('IPv6 fragment header: first fragment decoded, later fragment stops at IP; a lying extension length is flagged', () => {
+    const v6 = (nh: number, ext: string, payloadLength: number) =>
+      hex(`6000 0000 ${payloadLength.toString(16).padStart(4, '0')} ${nh.toString(16).padStart(2, '0')}40 fd000000000000000000000000000001 fd000000000000000000000000000002 ${ext}`);
+    // Fragment header: next header UDP (17), offset 0 with M set; then UDP 1 -> 2.
+    const first = decodeBytes(v6(44, '1100 0001 00000001  0001 0002 0010 0000', 16), 229);
+    expect(first.layers).toEqual(['ipv6', 'udp']);
+    expect(first.fragment).toBe(true);
+    expect(first.issues).toEqual([]);
+    // Offset 185 (x 8 bytes): the middle of the datagram.
+    const later = decodeBytes(v6(44, '1100 05c8 00000001  deadbeef', 12), 229);
+    expect(later.layers).toEqual(['ipv6']);
+    expect(later.inner).toEqual({ src: 'fd00::1', dst: 'fd00::2', proto: 17 });
+    // Destination options claiming (255 + 1) * 8 bytes in a 16-byte payload.
+    const lying = decodeBytes(v6(60, '11ff 0000 00000000 0000 0000 0000 0000', 16), 229);
+    expect(lying.issues).toEqual(['ipv6.bad_extension_header']);
+  });
+
+  it('Linux SLL v1, GRE carrying ERSPAN type II, and PPTP (GRE version 1) carrying PPP', () => {
+    const sll = decodeBytes(hex('0000 0001 0006 660000000001 0000 0800  4500 0014 0000 0000 4011 0000 0a000001 0a000002'), 113);
+    expect(sll.layers).toEqual(['sll', 'ipv4']);
+    expect(sll.sllPacketType).toBe(0);
+    const erspan = decodeBytes(hex(`
+      4500 0046 0000 0000 402f 0000 0a0001cc 0a0002c9
+      1000 88be 00000001
+      1001 0064 00000000
+      660000000002 660000000001 0800 4500 0014 0000 0000 4032 0000 0ac8ff0a 0ac8020a`), 228);
+    expect(erspan.layers).toEqual(['ipv4', 'gre', 'erspan', 'eth', 'ipv4']);
+    expect(erspan.tunnels).toEqual([{ type: 'gre', src: NODE04, dst: NODE01 }]);
+    expect(erspan.inner).toEqual({ src: POD04, dst: POD01, proto: 50 }); // ESP: not decoded further
+    expect(erspan.issues).toEqual([]);
+    const pptp = decodeBytes(hex(`
+      4500 0038 0000 0000 402f 0000 0a0001cc 0a0002c9
+      3001 880b 0018 0001 00000005
+      ff03 0021 4500 0014 0000 0000 4032 0000 0ac8ff0a 0ac8020a`), 228);
+    expect(pptp.layers).toEqual(['ipv4', 'gre', 'ppp', 'ipv4']);
+    expect(pptp.inner).toEqual({ src: POD04, dst: POD01, proto: 50 });
+    expect(pptp.issues).toEqual([]);
+  });
 });
+

@@ -86,11 +86,7 @@ function finish(p: DecodedPacket): void {
   const last = p.ipCount - 1;
   if (last < 0 || (p.tunnelCount > 0 && p.tunnelIp[p.tunnelCount - 1] === last)) {
     p.innerIp = -1;
-    p.sport = -1;
-    p.dport = -1;
-    p.icmpType = -1;
-    p.icmpCode = -1;
-    p.tcpFlags = -1;
+    p.clearTransport();
   } else {
     p.innerIp = last;
   }

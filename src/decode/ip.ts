@@ -28,11 +28,7 @@ function pushIp(p: DecodedPacket, family: number, offset: number, proto: number)
   p.ipFamily[i] = family;
   p.ipOffset[i] = offset;
   p.ipProto[i] = proto;
-  p.sport = -1;
-  p.dport = -1;
-  p.icmpType = -1;
-  p.icmpCode = -1;
-  p.tcpFlags = -1;
+  p.clearTransport();
   return true;
 }
 
@@ -144,49 +140,34 @@ export function decodeIpv6(p: DecodedPacket, t: DissectorTables): number {
 
   let h = o + 40;
   for (;;) {
+    let length: number;
     if (next === EXT_HOP_BY_HOP || next === EXT_ROUTING || next === EXT_DESTINATION || next === EXT_MOBILITY || next === EXT_HIP || next === EXT_SHIM6) {
-      if (h + 8 > p.end) {
-        reportShort(p, ID_V6_BAD_EXT, h, 8, p.end - h);
-        return L_NONE;
-      }
-      const len = (b[h + 1] + 1) << 3;
-      if (h + len > p.end) {
-        reportShort(p, ID_V6_BAD_EXT, h, len, p.end - h);
-        return L_NONE;
-      }
-      next = b[h];
-      h += len;
+      length = h + 2 <= p.end ? (p.bytes[h + 1] + 1) << 3 : 8;
     } else if (next === EXT_FRAGMENT) {
-      if (h + 8 > p.end) {
-        reportShort(p, ID_V6_BAD_EXT, h, 8, p.end - h);
-        return L_NONE;
-      }
-      const field = (b[h + 2] << 8) | b[h + 3];
-      next = b[h];
-      h += 8;
-      p.fragment = true;
-      p.inFragment = true;
-      if (field >> 3 !== 0) {
-        p.laterFragment = true;
-        p.ipProto[ipIndex] = next;
-        p.off = h;
-        return L_NONE;
-      }
+      length = 8;
     } else if (next === EXT_AH) {
-      if (h + 8 > p.end) {
-        reportShort(p, ID_V6_BAD_EXT, h, 8, p.end - h);
-        return L_NONE;
-      }
-      const len = (b[h + 1] + 2) << 2;
-      if (h + len > p.end) {
-        reportShort(p, ID_V6_BAD_EXT, h, len, p.end - h);
-        return L_NONE;
-      }
-      next = b[h];
-      h += len;
+      length = h + 2 <= p.end ? (p.bytes[h + 1] + 2) << 2 : 8;
     } else {
       break;
     }
+    if (h + length > p.end) {
+      reportShort(p, ID_V6_BAD_EXT, h, length, p.end - h);
+      return L_NONE;
+    }
+    const header = next;
+    next = b[h];
+    if (header === EXT_FRAGMENT) {
+      p.fragment = true;
+      p.inFragment = true;
+      if (((b[h + 2] << 8) | b[h + 3]) >> 3 !== 0) {
+        // A later fragment: the rest is the middle of the payload, not a header.
+        p.laterFragment = true;
+        p.ipProto[ipIndex] = next;
+        p.off = h + length;
+        return L_NONE;
+      }
+    }
+    h += length;
   }
   p.ipProto[ipIndex] = next;
   p.off = h;

@@ -87,11 +87,7 @@ export class DecodedPacket {
     this.tunnelCount = 0;
     this.encapChain = 0;
     this.innerIp = -1;
-    this.sport = -1;
-    this.dport = -1;
-    this.icmpType = -1;
-    this.icmpCode = -1;
-    this.tcpFlags = -1;
+    this.clearTransport();
     this.fragment = false;
     this.laterFragment = false;
     this.inFragment = false;
@@ -100,6 +96,15 @@ export class DecodedPacket {
     this.sllIfindex = -1;
     this.vlanId = -1;
     this.issueCount = 0;
+  }
+
+  /** Forgets the transport fields: a new IP header starts, or the last one carries a tunnel. */
+  clearTransport(): void {
+    this.sport = -1;
+    this.dport = -1;
+    this.icmpType = -1;
+    this.icmpCode = -1;
+    this.tcpFlags = -1;
   }
 
   /** Records that a layer of `kind` starts at `offset`; false when the stack is full. */
