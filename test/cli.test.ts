@@ -105,8 +105,8 @@ describe('exit codes and messages', () => {
   it('csv and ndjson', async () => {
     const path = await capture('formats.pcap', [good]);
     const csv = run(['analyze', path, '--format', 'csv']).stdout.split('\n');
-    expect(csv[0]).toBe('encapsulation,outer_src,outer_dst,vni,inner_src,inner_dst,protocol,sport,dport,packets,bytes,fragments,malformed_packets,first_packet,first_time,last_time');
-    expect(csv[1]).toBe(`vxlan,10.0.1.204,10.0.2.201,4096,10.200.255.10,10.200.2.10,tcp,8080,43512,1,${good.length},0,0,1,2025-11-25T10:00:00.000000000Z,2025-11-25T10:00:00.000000000Z`);
+    expect(csv[0]).toBe('encapsulation,outer_src,outer_dst,vni,inner_src,inner_dst,protocol,sport,dport,packets,bytes,fragments,malformed_packets,bad_checksums,first_packet,first_time,last_time');
+    expect(csv[1]).toBe(`vxlan,10.0.1.204,10.0.2.201,4096,10.200.255.10,10.200.2.10,tcp,8080,43512,1,${good.length},0,0,0,1,2025-11-25T10:00:00.000000000Z,2025-11-25T10:00:00.000000000Z`);
     const lines = run(['analyze', path, '--format', 'ndjson']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ packet: 1, tunnels: [{ type: 'vxlan', src: '10.0.1.204', dst: '10.0.2.201', vni: 4096 }], inner: { src: '10.200.255.10', dst: '10.200.2.10', proto: 6, sport: 8080, dport: 43512 } });
     expect(lines[1].summary.totals.packets).toBe(1);

@@ -14,7 +14,7 @@ describe('hand-written byte vectors', () => {
     // dst mac, src mac, type 0800 | IPv4 IHL 5, total 28, id 1, TTL 64, proto 1, checksum, 10.0.1.204 -> 10.0.2.201 | ICMP echo
     const bytes = hex(`
       660000000002 660000000001 0800
-      4500 001c 0001 0000 4001 6237 0a0001cc 0a0002c9
+      4500 001c 0001 0000 4001 624c 0a0001cc 0a0002c9
       0800 f7fe 0001 0000`);
     const d = decodeBytes(bytes, 1);
     expect(d.layers).toEqual(['eth', 'ipv4', 'icmp']);
@@ -26,8 +26,8 @@ describe('hand-written byte vectors', () => {
 
   it('IPIP as Calico sends it: outer node IPs, protocol 4, inner pod IPs (RFC 2003)', () => {
     const bytes = hex(`
-      4500 0030 0000 4000 4004 0000 0a0002c9 0a0001cc
-      4500 001c 0000 4000 4001 0000 0ac8020a 0ac8ff0a
+      4500 0030 0000 4000 4004 2236 0a0002c9 0a0001cc
+      4500 001c 0000 4000 4001 243d 0ac8020a 0ac8ff0a
       0800 0000 0001 0001`);
     const d = decodeBytes(bytes, 101);
     expect(d.layers).toEqual(['ipv4', 'ipv4', 'icmp']);
@@ -38,11 +38,11 @@ describe('hand-written byte vectors', () => {
   it('VXLAN with VNI 4096 (0x001000) on port 4789', () => {
     const bytes = hex(`
       660000000002 660000000001 0800
-      4500 004e 0000 0000 4011 0000 0a0001cc 0a0002c9
+      4500 004e 0000 0000 4011 620b 0a0001cc 0a0002c9
       d431 12b5 003a 0000
       08000000 00100000
       660000000004 660000000003 0800
-      4500 001c 0000 0000 4001 0000 0ac8ff0a 0ac8020a
+      4500 001c 0000 0000 4001 643d 0ac8ff0a 0ac8020a
       0000 0000 0001 0001`);
     const d = decodeBytes(bytes, 1);
     expect(d.layers).toEqual(['eth', 'ipv4', 'udp', 'vxlan', 'eth', 'ipv4', 'icmp']);
@@ -52,7 +52,7 @@ describe('hand-written byte vectors', () => {
 
   it('VXLAN without the I flag is still decoded but flagged', () => {
     const bytes = hex(`
-      4500 0032 0000 0000 4011 0000 0a0001cc 0a0002c9
+      4500 0032 0000 0000 4011 6227 0a0001cc 0a0002c9
       d431 12b5 001e 0000
       00000000 00100000
       660000000004 660000000003 0806`);
@@ -66,7 +66,7 @@ describe('hand-written byte vectors', () => {
   it('Linux SLL2 keeps the interface index and packet type', () => {
     const bytes = hex(`
       0800 0000 00000007 0001 04 06 660000000001 0000
-      4500 0014 0000 0000 4006 0000 0a0002c9 0a0001cc`);
+      4500 0014 0000 0000 4006 6250 0a0002c9 0a0001cc`);
     const d = decodeBytes(bytes, 276);
     expect(d.layers).toEqual(['sll2', 'ipv4']);
     expect(d.sllIfindex).toBe(7);
@@ -75,7 +75,7 @@ describe('hand-written byte vectors', () => {
   });
 
   it('BSD loopback in either byte order, and OpenBSD LOOP', () => {
-    const ip = '4500 0014 0000 0000 4011 0000 7f000001 7f000002';
+    const ip = '4500 0014 0000 0000 4011 7cd6 7f000001 7f000002';
     expect(decodeBytes(hex(`02000000 ${ip}`), 0).layers).toEqual(['loopback', 'ipv4']);
     expect(decodeBytes(hex(`00000002 ${ip}`), 0).layers).toEqual(['loopback', 'ipv4']);
     expect(decodeBytes(hex(`00000002 ${ip}`), 108).layers).toEqual(['loopback', 'ipv4']);
@@ -85,7 +85,7 @@ describe('hand-written byte vectors', () => {
     const bytes = hex(`
       660000000002 660000000001 8847
       00010040 00020140
-      4500 0014 0000 0000 4011 0000 0a000001 0a000002`);
+      4500 0014 0000 0000 4011 66d7 0a000001 0a000002`);
     const d = decodeBytes(bytes, 1);
     expect(d.layers).toEqual(['eth', 'mpls', 'ipv4']);
     expect(d.ips).toEqual(['10.0.0.1>10.0.0.2']);
@@ -93,7 +93,7 @@ describe('hand-written byte vectors', () => {
 
   it('WireGuard handshake initiation on 51820 is an encrypted tunnel with no inner', () => {
     const wg = '01000000' + '00'.repeat(144);
-    const bytes = hex(`4500 00b0 0000 0000 4011 0000 0a0001cc 0a0002c9  ca6c ca6c 009c 0000 ${wg}`);
+    const bytes = hex(`4500 00b0 0000 0000 4011 61a9 0a0001cc 0a0002c9  ca6c ca6c 009c 0000 ${wg}`);
     const d = decodeBytes(bytes, 228);
     expect(d.layers).toEqual(['ipv4', 'udp', 'wireguard']);
     expect(d.tunnels).toEqual([{ type: 'wireguard', src: NODE04, dst: NODE01 }]);
@@ -101,7 +101,7 @@ describe('hand-written byte vectors', () => {
   });
 
   it('UDP to 51820 that is not WireGuard (reserved bytes set) stays plain UDP', () => {
-    const bytes = hex(`4500 0020 0000 0000 4011 0000 0a0001cc 0a0002c9  ca6c ca6c 000c 0000 01ffffff`);
+    const bytes = hex(`4500 0020 0000 0000 4011 6239 0a0001cc 0a0002c9  ca6c ca6c 000c 0000 01ffffff`);
     const d = decodeBytes(bytes, 228);
     expect(d.tunnels).toEqual([]);
     expect(d.inner).toEqual({ src: NODE04, dst: NODE01, proto: 17, sport: 51820, dport: 51820 });
@@ -176,7 +176,7 @@ describe('built stacks', () => {
   });
 
   it('an ICMP error quoting an IP header is not a tunnel', () => {
-    const d = decodeBytes(buildPacket([{ ipv4: { src: NODE01, dst: NODE04 } }, { icmp: { type: 3, code: 4 } }, { payload: hex('4500 0578 0000 4000 4011 0000 0a0001cc 0a0002c9 d431 12b5 0564 0000') }]), 228);
+    const d = decodeBytes(buildPacket([{ ipv4: { src: NODE01, dst: NODE04 } }, { icmp: { type: 3, code: 4 } }, { payload: hex('4500 0578 0000 4000 4011 1ce1 0a0001cc 0a0002c9 d431 12b5 0564 0000') }]), 228);
     expect(d.layers).toEqual(['ipv4', 'icmp']);
     expect(d.ips).toHaveLength(1);
     expect(d.tunnels).toEqual([]);
@@ -215,22 +215,22 @@ describe('built stacks', () => {
   });
 
   it('Linux SLL v1, GRE carrying ERSPAN type II, and PPTP (GRE version 1) carrying PPP', () => {
-    const sll = decodeBytes(hex('0000 0001 0006 660000000001 0000 0800  4500 0014 0000 0000 4011 0000 0a000001 0a000002'), 113);
+    const sll = decodeBytes(hex('0000 0001 0006 660000000001 0000 0800  4500 0014 0000 0000 4011 66d7 0a000001 0a000002'), 113);
     expect(sll.layers).toEqual(['sll', 'ipv4']);
     expect(sll.sllPacketType).toBe(0);
     const erspan = decodeBytes(hex(`
-      4500 0046 0000 0000 402f 0000 0a0001cc 0a0002c9
+      4500 0046 0000 0000 402f 61f5 0a0001cc 0a0002c9
       1000 88be 00000001
       1001 0064 00000000
-      660000000002 660000000001 0800 4500 0014 0000 0000 4032 0000 0ac8ff0a 0ac8020a`), 228);
+      660000000002 660000000001 0800 4500 0014 0000 0000 4032 6414 0ac8ff0a 0ac8020a`), 228);
     expect(erspan.layers).toEqual(['ipv4', 'gre', 'erspan', 'eth', 'ipv4']);
     expect(erspan.tunnels).toEqual([{ type: 'gre', src: NODE04, dst: NODE01 }]);
     expect(erspan.inner).toEqual({ src: POD04, dst: POD01, proto: 50 }); // ESP: not decoded further
     expect(erspan.issues).toEqual([]);
     const pptp = decodeBytes(hex(`
-      4500 0038 0000 0000 402f 0000 0a0001cc 0a0002c9
+      4500 0038 0000 0000 402f 6203 0a0001cc 0a0002c9
       3001 880b 0018 0001 00000005
-      ff03 0021 4500 0014 0000 0000 4032 0000 0ac8ff0a 0ac8020a`), 228);
+      ff03 0021 4500 0014 0000 0000 4032 6414 0ac8ff0a 0ac8020a`), 228);
     expect(pptp.layers).toEqual(['ipv4', 'gre', 'ppp', 'ipv4']);
     expect(pptp.inner).toEqual({ src: POD04, dst: POD01, proto: 50 });
     expect(pptp.issues).toEqual([]);

@@ -28,3 +28,13 @@ describe('README documents the contracts', () => {
     for (const p of paths) expect(readme, p).toContain(`\`${p}\``);
   });
 });
+
+describe('README examples are real output', () => {
+  it('every `$ calico-pcap ...` block matches what the command prints (node scripts/readme-examples.mjs --write)', async () => {
+    // @ts-expect-error: a plain .mjs script shared with `npm run readme`
+    const { readmeExamples } = await import('../scripts/readme-examples.mjs');
+    const examples = readmeExamples() as { command: string; documented: string; actual: string }[];
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    for (const e of examples) expect(e.documented, e.command).toBe(e.actual);
+  });
+});

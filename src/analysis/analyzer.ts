@@ -25,6 +25,8 @@ export class CaptureAnalyzer implements IssueSink {
   fragments = 0;
   malformedPackets = 0;
   snaplenCutPackets = 0;
+  badChecksums = 0;
+  checksumOffloadSuspects = 0;
   readonly issueCounts = new Uint32Array(ISSUES.length);
   readonly issueRecords: IssueRecord[] = [];
   /** The first malformed issue when strict: the run stops there. */
@@ -90,6 +92,8 @@ export class CaptureAnalyzer implements IssueSink {
     if (malformed) this.malformedPackets++;
     if (cut) this.snaplenCutPackets++;
     if (p.fragment) this.fragments++;
+    this.badChecksums += p.badChecksums;
+    this.checksumOffloadSuspects += p.offloadSuspects;
     if (p.ipCount === 0) {
       this.nonIpPackets++;
       this.nonIpByEtherType.set(p.etherType, (this.nonIpByEtherType.get(p.etherType) ?? 0) + 1);

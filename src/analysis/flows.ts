@@ -40,6 +40,9 @@ export interface FlowRecord {
   capturedBytes: number;
   fragments: number;
   malformedPackets: number;
+  /** Wrong IPv4 header / tunnel UDP checksums (corruption), and wrong ones explained by TX offload. */
+  badChecksums: number;
+  checksumOffloadSuspects: number;
   firstPacket: number;
   lastPacket: number;
   firstSec: number;
@@ -61,7 +64,9 @@ const S_FIRST_NSEC = 8;
 const S_LAST_SEC = 9;
 const S_LAST_NSEC = 10;
 const S_TUNNELS = 11;
-const STATS = 12;
+const S_BAD_CHECKSUMS = 12;
+const S_OFFLOAD_SUSPECTS = 13;
+const STATS = 14;
 
 export class FlowTable {
   /** Flows beyond this are not tracked individually (memory stays bounded); see `overflowPackets`. */
@@ -122,6 +127,8 @@ export class FlowTable {
     stats[s + S_CAPTURED] += p.caplen;
     if (p.fragment) stats[s + S_FRAGMENTS]++;
     if (malformed) stats[s + S_MALFORMED]++;
+    if (p.badChecksums !== 0) stats[s + S_BAD_CHECKSUMS] += p.badChecksums;
+    if (p.offloadSuspects !== 0) stats[s + S_OFFLOAD_SUSPECTS] += p.offloadSuspects;
     stats[s + S_LAST_PACKET] = packetNumber;
     // Captures are mostly in time order, but merged ones are not: keep the true first and last.
     const lastSec = stats[s + S_LAST_SEC];
@@ -209,6 +216,8 @@ export class FlowTable {
       capturedBytes: st[s + S_CAPTURED],
       fragments: st[s + S_FRAGMENTS],
       malformedPackets: st[s + S_MALFORMED],
+      badChecksums: st[s + S_BAD_CHECKSUMS],
+      checksumOffloadSuspects: st[s + S_OFFLOAD_SUSPECTS],
       firstPacket: st[s + S_FIRST_PACKET],
       lastPacket: st[s + S_LAST_PACKET],
       firstSec: st[s + S_FIRST_SEC],

@@ -7,6 +7,7 @@ import type { DissectorTables } from './dispatch.js';
 import { L_IPV4, L_IPV6, L_NONE, T_4IN6, T_6IN4, T_6IN6, T_IPIP } from './layers.js';
 import { MAX_IPS, type DecodedPacket } from './packet.js';
 import { addTunnel } from './tunnel-stack.js';
+import { fold, sumWords } from './checksum.js';
 
 const ID_V4_TRUNC = issueId('ipv4.truncated');
 const ID_V4_BAD_IHL = issueId('ipv4.bad_ihl');
@@ -16,6 +17,8 @@ const ID_V6_TRUNC = issueId('ipv6.truncated');
 const ID_V6_PAYLOAD_EXCEEDS = issueId('ipv6.payload_length_exceeds_captured');
 const ID_V6_BAD_EXT = issueId('ipv6.bad_extension_header');
 const ID_BAD_VERSION = issueId('ip.bad_version');
+const ID_V4_BAD_CHECKSUM = issueId('ipv4.bad_checksum');
+const ID_V4_OFFLOAD = issueId('ipv4.checksum_offload_suspect');
 const ID_MAX_DEPTH = issueId('tunnel.max_depth');
 
 /** Pushes an IP header on the stack and forgets the transport of any outer header. */
@@ -70,6 +73,16 @@ export function decodeIpv4(p: DecodedPacket, t: DissectorTables): number {
   p.pushLayer(L_IPV4, o);
   // The addresses sit in the fixed 20 bytes: keep them even when the options are cut off.
   if (isShort(p, ihl, ID_V4_TRUNC)) return L_NONE;
+  if (fold(sumWords(p.view, b, o, o + ihl)) !== 0xffff) {
+    const blank = b[o + 10] === 0 && b[o + 11] === 0;
+    if (blank || p.isOutgoing()) {
+      p.offloadSuspects++;
+      p.addIssue(ID_V4_OFFLOAD, o + 10, -1, -1);
+    } else {
+      p.badChecksums++;
+      p.addIssue(ID_V4_BAD_CHECKSUM, o + 10, -1, -1);
+    }
+  }
 
   const totalLength = (b[o + 2] << 8) | b[o + 3];
   if (totalLength === 0) {

@@ -8,6 +8,8 @@ export const MAX_IPS = 16;
 /** At most this many tunnels fit the 4-bits-per-tunnel encapsulation number used as a flow key. */
 export const MAX_TUNNELS = 7;
 const MAX_ISSUES = 8;
+/** Linux PACKET_OUTGOING, as SLL/SLL2 record it. */
+const SLL_OUTGOING = 4;
 
 export class DecodedPacket {
   bytes: Uint8Array = new Uint8Array(0);
@@ -58,6 +60,10 @@ export class DecodedPacket {
   laterFragment = false;
   /** Same as `fragment`, read by decoders: lengths beyond a fragment are not checked against the bytes. */
   inFragment = false;
+  /** Checksums found wrong on this packet, and wrong ones explained by TX offload. */
+  badChecksums = 0;
+  offloadSuspects = 0;
+
   /** EtherType / protocol of the last link layer (for packets with no IP). */
   etherType = -1;
 
@@ -92,10 +98,17 @@ export class DecodedPacket {
     this.laterFragment = false;
     this.inFragment = false;
     this.etherType = -1;
+    this.badChecksums = 0;
+    this.offloadSuspects = 0;
     this.sllPacketType = -1;
     this.sllIfindex = -1;
     this.vlanId = -1;
     this.issueCount = 0;
+  }
+
+  /** A packet the capturing host sent (SLL/SLL2 packet type 4): its checksums may still be blank for the NIC. */
+  isOutgoing(): boolean {
+    return this.sllPacketType === SLL_OUTGOING;
   }
 
   /** Forgets the transport fields: a new IP header starts, or the last one carries a tunnel. */

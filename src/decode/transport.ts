@@ -3,11 +3,14 @@
 import { issueId } from '../issues.js';
 import { isShort, reportShort } from './bounds.js';
 import type { DissectorTables } from './dispatch.js';
-import { L_ICMP, L_ICMPV6, L_NONE, L_TCP, L_UDP } from './layers.js';
+import { L_GENEVE, L_ICMP, L_ICMPV6, L_NONE, L_TCP, L_UDP, L_VXLAN } from './layers.js';
+import { fold, pseudoHeaderSum, sumWords } from './checksum.js';
 import type { DecodedPacket } from './packet.js';
 
 const ID_UDP_TRUNC = issueId('udp.truncated');
 const ID_UDP_BAD_LENGTH = issueId('udp.bad_length');
+const ID_UDP_BAD_CHECKSUM = issueId('udp.bad_checksum');
+const ID_UDP_OFFLOAD = issueId('udp.checksum_offload_suspect');
 const ID_TCP_TRUNC = issueId('tcp.truncated');
 const ID_TCP_BAD_OFFSET = issueId('tcp.bad_data_offset');
 const ID_ICMP_TRUNC = issueId('icmp.truncated');
@@ -37,8 +40,27 @@ export function decodeUdp(p: DecodedPacket, t: DissectorTables): number {
   }
   p.off = o + 8;
   const next = t.udpDestinationPort[dport];
+  // The outer UDP checksum of a tunnel is what a receiving node verifies before decapsulating.
+  if ((next === L_VXLAN || next === L_GENEVE) && length >= 8 && (b[o + 6] | b[o + 7]) !== 0) checkUdp(p, o, length);
   if (next !== 0) return next;
   return t.udpEitherPort[dport] || t.udpEitherPort[sport];
+}
+
+/** Verifies a UDP checksum when the whole datagram is there; tells TX offload from corruption. */
+function checkUdp(p: DecodedPacket, o: number, length: number): void {
+  if (p.inFragment || o + length > p.end || o + length > p.capEnd) return;
+  const ip = p.ipCount - 1;
+  const pseudo = pseudoHeaderSum(p.view, p.bytes, p.ipFamily[ip], p.ipOffset[ip], 17, length);
+  if (fold(pseudo + sumWords(p.view, p.bytes, o, o + length)) === 0xffff) return;
+  // With TX offload the stack leaves the folded pseudo-header sum for the NIC to complete.
+  const field = (p.bytes[o + 6] << 8) | p.bytes[o + 7];
+  if (p.isOutgoing() || field === fold(pseudo)) {
+    p.offloadSuspects++;
+    p.addIssue(ID_UDP_OFFLOAD, o + 6, -1, -1);
+  } else {
+    p.badChecksums++;
+    p.addIssue(ID_UDP_BAD_CHECKSUM, o + 6, -1, -1);
+  }
 }
 
 /**

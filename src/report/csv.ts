@@ -3,7 +3,7 @@ import type { AnalysisDocument } from './document.js';
 
 export const CSV_COLUMNS = [
   'encapsulation', 'outer_src', 'outer_dst', 'vni', 'inner_src', 'inner_dst', 'protocol', 'sport', 'dport',
-  'packets', 'bytes', 'fragments', 'malformed_packets', 'first_packet', 'first_time', 'last_time',
+  'packets', 'bytes', 'fragments', 'malformed_packets', 'bad_checksums', 'first_packet', 'first_time', 'last_time',
 ] as const;
 
 function cell(v: string | number | null | undefined): string {
@@ -18,7 +18,7 @@ export function renderCsv(doc: AnalysisDocument): string {
     rows.push([
       f.encapsulation, f.outer?.src, f.outer?.dst, f.vni, f.inner?.src, f.inner?.dst,
       f.protocol ?? f.innerEtherType, f.sport, f.dport, f.packets, f.bytes, f.fragments, f.malformedPackets,
-      f.firstPacket, f.firstTime, f.lastTime,
+      f.badChecksums, f.firstPacket, f.firstTime, f.lastTime,
     ].map(cell).join(','));
   }
   return rows.join('\n') + '\n';

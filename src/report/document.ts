@@ -25,6 +25,8 @@ export interface FlowView {
   capturedBytes: number;
   fragments: number;
   malformedPackets: number;
+  badChecksums: number;
+  checksumOffloadSuspects: number;
   firstPacket: number;
   lastPacket: number;
   firstTime: string;
@@ -47,6 +49,8 @@ export function flowView(f: FlowRecord): FlowView {
     capturedBytes: f.capturedBytes,
     fragments: f.fragments,
     malformedPackets: f.malformedPackets,
+    badChecksums: f.badChecksums,
+    checksumOffloadSuspects: f.checksumOffloadSuspects,
     firstPacket: f.firstPacket,
     lastPacket: f.lastPacket,
     firstTime: isoTime(f.firstSec, f.firstNsec),
@@ -81,6 +85,8 @@ export interface AnalysisDocument {
     fragments: number;
     malformedPackets: number;
     snaplenCutPackets: number;
+    badChecksums: number;
+    checksumOffloadSuspects: number;
     firstTime: string | null;
     lastTime: string | null;
   };
@@ -144,6 +150,8 @@ export function buildDocument(run: CaptureRun): AnalysisDocument {
       fragments: a.fragments,
       malformedPackets: a.malformedPackets,
       snaplenCutPackets: a.snaplenCutPackets,
+      badChecksums: a.badChecksums,
+      checksumOffloadSuspects: a.checksumOffloadSuspects,
       firstTime: a.packets > 0 ? isoTime(a.firstSec, a.firstNsec) : null,
       lastTime: a.packets > 0 ? isoTime(a.lastSec, a.lastNsec) : null,
     },

@@ -30,6 +30,8 @@ export function renderTable(doc: AnalysisDocument, color: boolean): string {
   const encaps = Object.entries(doc.encapsulations).map(([name, e]) => `${name} ${e.packets}`).join(', ');
   lines.push(`${t.packets} packets, ${t.bytes} bytes, ${t.flows} flows${encaps ? ` (${encaps})` : ''}${t.nonIpPackets ? `, ${t.nonIpPackets} non-IP (${Object.entries(doc.nonIp).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
   if (t.fragments) lines.push(`${t.fragments} IP fragments (not reassembled)`);
+  if (t.badChecksums) lines.push(`${t.badChecksums} bad checksums (IPv4 header or tunnel UDP): corrupted on the way, receivers drop these`);
+  if (t.checksumOffloadSuspects) lines.push(`${t.checksumOffloadSuspects} checksums left for the NIC (TX offload on the capturing host): not corruption`);
   if (t.untrackedFlowPackets) lines.push(`${t.untrackedFlowPackets} packets of flows beyond --max-flows were counted in the totals only`);
   const issues = Object.entries(doc.issues.counts);
   if (issues.length > 0) {
