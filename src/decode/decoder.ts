@@ -25,6 +25,9 @@ export interface DecoderOptions extends DissectorOptions {
 export class PacketDecoder {
   readonly tables: DissectorTables;
   private readonly maxTunnels: number;
+  // The link type rarely changes between packets: skip the map lookup when it did not.
+  private lastLinkType = -1;
+  private lastFirstLayer = L_NONE;
 
   constructor(options: DecoderOptions = {}) {
     this.tables = createDissectorTables(options);
@@ -41,7 +44,11 @@ export class PacketDecoder {
     p.reset(bytes, view, start, caplen, wireLen);
     p.maxTunnels = this.maxTunnels;
     const t = this.tables;
-    let next = t.linkType.get(linktype) ?? L_NONE;
+    if (linktype !== this.lastLinkType) {
+      this.lastLinkType = linktype;
+      this.lastFirstLayer = t.linkType.get(linktype) ?? L_NONE;
+    }
+    let next = this.lastFirstLayer;
     if (next === L_NONE) p.addIssue(ID_UNSUPPORTED_LINK, start, -1, linktype);
     while (next !== L_NONE) {
       if (p.layerCount >= MAX_LAYERS) {

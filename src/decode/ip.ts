@@ -7,7 +7,7 @@ import type { DissectorTables } from './dispatch.js';
 import { L_IPV4, L_IPV6, L_NONE, T_4IN6, T_6IN4, T_6IN6, T_IPIP } from './layers.js';
 import { MAX_IPS, type DecodedPacket } from './packet.js';
 import { addTunnel } from './tunnel-stack.js';
-import { fold, sumWords } from './checksum.js';
+import { ipv4HeaderChecksumOk } from './checksum.js';
 
 const ID_V4_TRUNC = issueId('ipv4.truncated');
 const ID_V4_BAD_IHL = issueId('ipv4.bad_ihl');
@@ -73,7 +73,7 @@ export function decodeIpv4(p: DecodedPacket, t: DissectorTables): number {
   p.pushLayer(L_IPV4, o);
   // The addresses sit in the fixed 20 bytes: keep them even when the options are cut off.
   if (isShort(p, ihl, ID_V4_TRUNC)) return L_NONE;
-  if (fold(sumWords(p.view, b, o, o + ihl)) !== 0xffff) {
+  if (!ipv4HeaderChecksumOk(p.view, b, o, ihl)) {
     const blank = b[o + 10] === 0 && b[o + 11] === 0;
     if (blank || p.isOutgoing()) {
       p.offloadSuspects++;
