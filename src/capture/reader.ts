@@ -197,13 +197,17 @@ export class CaptureReader {
     if (blockLen < 28 || blockLen % 4 !== 0 || blockLen > MAX_RECORD_BYTES) {
       throw new CaptureFormatError(`pcapng section header has a bad block length ${blockLen}`, 4);
     }
-    while (this.end < 16 && (await this.fillOnce())) {
+    while (this.end < blockLen && (await this.fillOnce())) {
       /* keep reading */
     }
-    if (this.end < 16) throw new CaptureFormatError('pcapng section header cut short', 0);
+    if (this.end < blockLen) throw new CaptureFormatError(`pcapng section header cut short (${this.end} of ${blockLen} bytes)`, 0);
     const major = this.view.getUint16(12, le);
     const minor = this.view.getUint16(14, le);
     if (major !== 1) throw new CaptureFormatError(`unsupported pcapng version ${major}.${minor}`, 12);
+    const trailer = this.view.getUint32(blockLen - 4, le);
+    if (trailer !== blockLen) {
+      throw new CaptureFormatError(`pcapng section header is damaged: block length ${blockLen} but trailing length ${trailer}`, blockLen - 4);
+    }
   }
 
   /**
