@@ -113,8 +113,10 @@ export class CaptureReader {
   private done = false;
   /** Bytes needed from pos before the current record can be parsed. */
   private need = 0;
-  /** Bytes of an oversized, uninteresting block still to be discarded. */
+  /** Bytes of an oversized, uninteresting block still to be discarded, and where that block began. */
   private skip = 0;
+  private skipBlockOffset = 0;
+  private skipBlockLength = 0;
   private littleEndian = true;
   private pcapRecordHeaderLen = PCAP_RECORD_HEADER_LEN;
   private pcapNanoseconds = false;
@@ -306,6 +308,8 @@ export class CaptureReader {
         }
         // A huge block we would ignore anyway: discard it as it streams by, never buffer it.
         this.skip = blockLen;
+        this.skipBlockOffset = this.fileBase + pos;
+        this.skipBlockLength = blockLen;
         continue;
       }
       if (this.end - pos < blockLen) {
@@ -552,8 +556,15 @@ export class CaptureReader {
   private finishAtEof(): void {
     if (this.done) return;
     this.done = true;
+    if (this.skip > 0) {
+      const into = this.skipBlockLength - this.skip;
+      this.sink.report(ID_NG_TRUNCATED, this.packetNumber + 1, this.skipBlockOffset, this.skipBlockLength, into,
+        `the file ends ${into} byte(s) into a block of ${this.skipBlockLength}`);
+      this.endedEarly = true;
+      return;
+    }
     const left = this.end - this.pos;
-    if (left > 0 && this.skip === 0) {
+    if (left > 0) {
       const id = this.format === 'pcap' ? ID_PCAP_TRUNCATED : ID_NG_TRUNCATED;
       this.sink.report(id, this.packetNumber + 1, this.fileBase + this.pos, this.need, left,
         `the file ends ${left} byte(s) into a ${this.format === 'pcap' ? 'record' : 'block'} of ${this.need}`);
