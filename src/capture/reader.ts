@@ -58,6 +58,7 @@ export const MAX_STANDARD_CAPLEN = 262144;
 /** Hard ceiling for any record or block, whatever a header claims: bounds the window buffer. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 const INITIAL_WINDOW = 4 * 1024 * 1024;
+const MIN_WINDOW = 64 * 1024;
 
 const ID_PCAP_TRUNCATED = issueId('pcap.truncated_record');
 const ID_PCAP_TOO_LARGE = issueId('pcap.record_too_large');
@@ -128,7 +129,9 @@ export class CaptureReader {
     private readonly sink: IssueSink,
     readonly format: CaptureFormat,
   ) {
-    this.bytes = new Uint8Array(INITIAL_WINDOW);
+    // A small file needs no 4 MiB window; records larger than the window grow it on demand.
+    const hint = source.sizeHint ?? INITIAL_WINDOW;
+    this.bytes = new Uint8Array(Math.min(INITIAL_WINDOW, Math.max(MIN_WINDOW, hint)));
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 

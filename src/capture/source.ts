@@ -5,6 +5,8 @@ import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 export interface ByteSource {
+  /** Total bytes when known in advance (a regular file), so small inputs get a small window. */
+  readonly sizeHint?: number;
   /** Copies up to `length` bytes into `target` at `offset`; resolves 0 at end of input. */
   read(target: Uint8Array, offset: number, length: number): Promise<number>;
   close(): Promise<void>;
@@ -16,7 +18,7 @@ export interface ByteSource {
  */
 class FileSource implements ByteSource {
   private position = 0;
-  constructor(private readonly handle: fsp.FileHandle) {}
+  constructor(private readonly handle: fsp.FileHandle, readonly sizeHint: number) {}
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
     const bytesRead = readSync(this.handle.fd, target, offset, length, this.position);
     this.position += bytesRead;
@@ -61,7 +63,10 @@ class StreamSource implements ByteSource {
 
 /** Puts already-read bytes (the sniffed magic) back in front of another source. */
 class PrefixedSource implements ByteSource {
-  constructor(private prefix: Uint8Array, private readonly rest: ByteSource) {}
+  readonly sizeHint?: number;
+  constructor(private prefix: Uint8Array, private readonly rest: ByteSource) {
+    this.sizeHint = rest.sizeHint;
+  }
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
     if (this.prefix.length > 0) {
       const n = Math.min(length, this.prefix.length);
@@ -99,6 +104,7 @@ export async function openSource(path: string): Promise<OpenedSource> {
     rawStream = () => stream;
   } else {
     let handle: fsp.FileHandle;
+    let size: number;
     try {
       handle = await fsp.open(path, 'r');
       const st = await handle.stat();
@@ -106,11 +112,12 @@ export async function openSource(path: string): Promise<OpenedSource> {
         await handle.close();
         throw new SourceOpenError('is a directory');
       }
+      size = st.isFile() ? st.size : Infinity; // a FIFO or device: no size
     } catch (err) {
       if (err instanceof SourceOpenError) throw err;
       throw new SourceOpenError(describeFsError(err));
     }
-    raw = new FileSource(handle);
+    raw = new FileSource(handle, size);
     rawStream = () => {
       void handle.close();
       return createReadStream(path);
