@@ -364,7 +364,7 @@ export class CaptureReader {
     }
     this.sectionCount++;
     this.interfaces.length = 0; // interface ids are per section
-    this.walkOptions(pos, pos + 24, pos + blockLen - 4, () => {});
+    this.walkOptions(pos + 24, pos + blockLen - 4, () => {});
     return true;
   }
 
@@ -383,7 +383,7 @@ export class CaptureReader {
       tsExponent: 6,
       tsOffset: 0,
     };
-    this.walkOptions(pos, pos + 16, pos + blockLen - 4, (code, start, len) => {
+    this.walkOptions(pos + 16, pos + blockLen - 4, (code, start, len) => {
       if (code === OPT_IF_TSRESOL && len >= 1) {
         const v = this.bytes[start];
         if (v & 0x80) {
@@ -406,7 +406,7 @@ export class CaptureReader {
   }
 
   /** Calls visit(code, valueStart, valueLength) per option; stops at opt_endofopt or a length that lies. */
-  private walkOptions(blockPos: number, start: number, end: number, visit: (code: number, start: number, len: number) => void): void {
+  private walkOptions(start: number, end: number, visit: (code: number, start: number, len: number) => void): void {
     const le = this.littleEndian;
     let p = start;
     while (p + 4 <= end) {
@@ -422,7 +422,6 @@ export class CaptureReader {
       visit(code, p + 4, len);
       p += 4 + padded;
     }
-    void blockPos;
   }
 
   private takeEnhancedPacket(pos: number, blockLen: number): boolean {

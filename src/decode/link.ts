@@ -4,7 +4,7 @@
 import { issueId } from '../issues.js';
 import { isShort } from './bounds.js';
 import type { DissectorTables } from './dispatch.js';
-import { L_ETHERNET, L_IPV4, L_IPV6, L_LOOPBACK, L_MPLS, L_NONE, L_RAW_IP, L_SLL, L_SLL2, L_VLAN } from './layers.js';
+import { L_ETHERNET, L_IPV4, L_IPV6, L_LOOPBACK, L_MPLS, L_NONE, L_SLL, L_SLL2, L_VLAN } from './layers.js';
 import type { DecodedPacket } from './packet.js';
 
 const ID_ETH_TRUNC = issueId('eth.truncated');
@@ -124,5 +124,3 @@ export function decodeRawIp(p: DecodedPacket, _t: DissectorTables): number {
   p.addIssue(ID_BAD_VERSION, p.off, -1, -1);
   return L_NONE;
 }
-
-export { L_RAW_IP, L_LOOPBACK };

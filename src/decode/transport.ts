@@ -102,5 +102,3 @@ function decodeIcmpCommon(p: DecodedPacket, kind: number): number {
   p.off = o + 4;
   return L_NONE;
 }
-
-export { L_UDP, L_TCP };

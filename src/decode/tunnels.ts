@@ -192,5 +192,3 @@ export function decodeWireguard(p: DecodedPacket, _t: DissectorTables): number {
   }
   return L_NONE;
 }
-
-export { L_VXLAN, L_GENEVE, L_GRE, L_WIREGUARD, L_IPV4, L_IPV6 };
