@@ -13,7 +13,9 @@ const K_VNI = 10; // VNI / key of the outermost tunnel that has one, 0xffffffff 
 const K_INNER_SRC = 11;
 const K_INNER_DST = 15;
 const K_PORTS = 19; // sport << 16 | dport; for a tunnel with no inner IP, the inner EtherType
-export const KEY_WORDS = 20;
+const K_TUNNEL_PORT = 20; // UDP destination port of the outermost UDP tunnel (VXLAN 4789 or 8472...), or 0
+// Word 21 is padding: the hash reads words in pairs.
+export const KEY_WORDS = 22;
 
 const NO_VNI = 0xffffffff;
 const EMPTY = -1;
@@ -43,6 +45,12 @@ export interface FlowRecord {
   /** Wrong IPv4 header / tunnel UDP checksums (corruption), and wrong ones explained by TX offload. */
   badChecksums: number;
   checksumOffloadSuspects: number;
+  /** TCP SYNs (without ACK) seen: more than one on a flow is a retransmission ladder. */
+  synPackets: number;
+  /** Largest inner IP packet of the flow (IP total length), 0 when unknown. */
+  maxInnerLength: number;
+  /** UDP destination port of the outermost UDP tunnel (VXLAN, GENEVE), or null. */
+  tunnelPort: number | null;
   firstPacket: number;
   lastPacket: number;
   firstSec: number;
@@ -66,7 +74,9 @@ const S_LAST_NSEC = 10;
 const S_TUNNELS = 11;
 const S_BAD_CHECKSUMS = 12;
 const S_OFFLOAD_SUSPECTS = 13;
-const STATS = 14;
+const S_SYNS = 14; // TCP SYNs without ACK: repeated ones are a retransmission ladder
+const S_MAX_INNER_LENGTH = 15; // largest inner IP packet (total length), for tunnel MTU checks
+const STATS = 16;
 
 export class FlowTable {
   /** Flows beyond this are not tracked individually (memory stays bounded); see `overflowPackets`. */
@@ -129,6 +139,9 @@ export class FlowTable {
     if (malformed) stats[s + S_MALFORMED]++;
     if (p.badChecksums !== 0) stats[s + S_BAD_CHECKSUMS] += p.badChecksums;
     if (p.offloadSuspects !== 0) stats[s + S_OFFLOAD_SUSPECTS] += p.offloadSuspects;
+    if (p.tcpFlags >= 0 && (p.tcpFlags & 0x12) === 0x02) stats[s + S_SYNS]++;
+    const innerLength = innerIpLength(p);
+    if (innerLength > stats[s + S_MAX_INNER_LENGTH]) stats[s + S_MAX_INNER_LENGTH] = innerLength;
     stats[s + S_LAST_PACKET] = packetNumber;
     // Captures are mostly in time order, but merged ones are not: keep the true first and last.
     const lastSec = stats[s + S_LAST_SEC];
@@ -218,6 +231,9 @@ export class FlowTable {
       malformedPackets: st[s + S_MALFORMED],
       badChecksums: st[s + S_BAD_CHECKSUMS],
       checksumOffloadSuspects: st[s + S_OFFLOAD_SUSPECTS],
+      synPackets: st[s + S_SYNS],
+      maxInnerLength: st[s + S_MAX_INNER_LENGTH],
+      tunnelPort: k[b + K_TUNNEL_PORT] === 0 ? null : k[b + K_TUNNEL_PORT],
       firstPacket: st[s + S_FIRST_PACKET],
       lastPacket: st[s + S_LAST_PACKET],
       firstSec: st[s + S_FIRST_SEC],
@@ -255,6 +271,8 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
   }
   key[K_ENCAP] = p.encapChain;
   key[K_VNI] = vni;
+  key[K_TUNNEL_PORT] = p.tunnelPort < 0 ? 0 : p.tunnelPort;
+  key[21] = 0;
   const inner = p.innerIp;
   if (inner >= 0) {
     const family = p.ipFamily[inner];
@@ -268,6 +286,14 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
     key[K_PORTS] = p.etherType >= 0 ? p.etherType : 0;
   }
   return hashKey(key, 0);
+}
+
+/** Total length of the inner IP packet as its header says (IPv6: payload + 40), or 0. */
+function innerIpLength(p: DecodedPacket): number {
+  if (p.innerIp < 0) return 0;
+  const o = p.ipOffset[p.innerIp];
+  const b = p.bytes;
+  return p.ipFamily[p.innerIp] === 4 ? (b[o + 2] << 8) | b[o + 3] : ((b[o + 4] << 8) | b[o + 5]) + 40;
 }
 
 /** Writes source and destination of the IP header at `o` as 4 words each at key[at], key[at + 4]. */

@@ -47,6 +47,9 @@ export class DecodedPacket {
   /** Tunnel types packed 4 bits each, outermost in the low bits: the flow's encapsulation. */
   encapChain = 0;
 
+  /** UDP destination port of the outermost UDP-based tunnel (VXLAN, GENEVE), or -1. */
+  tunnelPort = -1;
+
   /** Index of the innermost IP header that is not a tunnel carrier, or -1 (no IP, or only a carrier). */
   innerIp = -1;
   /** Transport of the inner IP header (its protocol number), ports or ICMP type/code, -1 where absent. */
@@ -92,6 +95,7 @@ export class DecodedPacket {
     this.ipCount = 0;
     this.tunnelCount = 0;
     this.encapChain = 0;
+    this.tunnelPort = -1;
     this.innerIp = -1;
     this.clearTransport();
     this.fragment = false;

@@ -42,7 +42,10 @@ export function decodeUdp(p: DecodedPacket, t: DissectorTables): number {
   const next = t.udpDestinationPort[dport];
   // The outer UDP checksum of a tunnel is what a receiving node verifies before decapsulating.
   if ((next === L_VXLAN || next === L_GENEVE) && length >= 8 && (b[o + 6] | b[o + 7]) !== 0) checkUdp(p, o, length);
-  if (next !== 0) return next;
+  if (next !== 0) {
+    if (p.tunnelPort < 0) p.tunnelPort = dport;
+    return next;
+  }
   return t.udpEitherPort[dport] || t.udpEitherPort[sport];
 }
 

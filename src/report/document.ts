@@ -14,6 +14,7 @@ export interface FlowView {
   encapsulation: string;
   outer: { src: string; dst: string } | null;
   vni: number | null;
+  tunnelPort: number | null;
   inner: { src: string; dst: string } | null;
   protocol: string | null;
   protocolNumber: number | null;
@@ -27,6 +28,8 @@ export interface FlowView {
   malformedPackets: number;
   badChecksums: number;
   checksumOffloadSuspects: number;
+  synPackets: number;
+  maxInnerLength: number;
   firstPacket: number;
   lastPacket: number;
   firstTime: string;
@@ -38,6 +41,7 @@ export function flowView(f: FlowRecord): FlowView {
     encapsulation: encapsulationName(f.encapsulation),
     outer: f.outerSrc === null ? null : { src: f.outerSrc, dst: f.outerDst! },
     vni: f.vni,
+    tunnelPort: f.tunnelPort,
     inner: f.innerSrc === null ? null : { src: f.innerSrc, dst: f.innerDst! },
     protocol: f.protocol === null ? null : protocolName(f.protocol),
     protocolNumber: f.protocol,
@@ -51,6 +55,8 @@ export function flowView(f: FlowRecord): FlowView {
     malformedPackets: f.malformedPackets,
     badChecksums: f.badChecksums,
     checksumOffloadSuspects: f.checksumOffloadSuspects,
+    synPackets: f.synPackets,
+    maxInnerLength: f.maxInnerLength,
     firstPacket: f.firstPacket,
     lastPacket: f.lastPacket,
     firstTime: isoTime(f.firstSec, f.firstNsec),
