@@ -15,6 +15,11 @@ import { packetLine } from './report/ndjson.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { linkTypeName } from './decode/dispatch.js';
 import type { IssueRecord } from './issues.js';
+import type { AnalysisDocument } from './report/document.js';
+import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
+import { addFile, addFlags, ModelBuilder, ModelError, type ModelFlags } from './model/sources.js';
+import { parseMode, type ClusterModel } from './model/cluster.js';
+import { learnBlocks, verify } from './verify/verify.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -72,7 +77,7 @@ function parsePositive(max: number) {
 }
 
 interface AnalyzeOptions {
-  format: 'table' | 'json' | 'csv' | 'ndjson';
+  format: 'table' | 'json' | 'csv' | 'ndjson' | 'junit';
   vxlanPort: number[];
   strict?: boolean;
   maxFlows: number;
@@ -93,17 +98,14 @@ const defaultIo: CliIo = {
   isTTY: Boolean(process.stdout.isTTY),
 };
 
-async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
-  const out = new Output((s) => {
-    // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
-    io.stdout(s);
-  });
+/** Runs the shared pipeline; returns the run and its document, or an exit code after printing why. */
+async function runPipeline(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, model?: { vxlanPorts: number[] }): Promise<{ run: CaptureRun; doc: AnalysisDocument } | number> {
   const ndjson = opts.format === 'ndjson';
   let run: CaptureRun;
   try {
     run = await analyzeCapture(
       capture,
-      { vxlanPorts: opts.vxlanPort, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
+      { vxlanPorts: model?.vxlanPorts ?? opts.vxlanPort, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
       ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
     );
   } catch (err) {
@@ -114,9 +116,6 @@ async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Pro
     }
     throw err;
   }
-  const doc = buildDocument(run);
-  const a = run.analyzer;
-
   // Input that was a capture, but of link types we cannot decode at all, is as good as unreadable.
   const decoder = new PacketDecoder();
   if (run.interfaces.length > 0 && !run.interfaces.some((i) => decoder.supportsLinkType(i.linktype))) {
@@ -125,7 +124,28 @@ async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Pro
     io.stderr(`calico-pcap: ${run.file}: unsupported link type ${types}: nothing to decode\n`);
     return EXIT_UNREADABLE;
   }
+  return { run, doc: buildDocument(run) };
+}
 
+/** Exit code and stderr line for how the read ended (strict violation, or a fault in lax mode). */
+function finishRead(run: CaptureRun, io: CliIo): number {
+  const a = run.analyzer;
+  if (a.strictViolation) {
+    io.stderr(issueLine(run.file, a.strictViolation) + '\n');
+    return EXIT_VIOLATION;
+  }
+  if (a.readFault) {
+    io.stderr(`${issueLine(run.file, a.readFault)} (read stopped; ${a.packets} packets before it were analysed)\n`);
+  }
+  return EXIT_OK;
+}
+
+async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
+  // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
+  const out = new Output((s) => io.stdout(s));
+  const result = await runPipeline(capture, opts, io, out);
+  if (typeof result === 'number') return result;
+  const { run, doc } = result;
   switch (opts.format) {
     case 'json':
       out.push(JSON.stringify(doc, null, 2) + '\n');
@@ -140,15 +160,64 @@ async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Pro
       out.push(renderTable(doc, opts.color && io.isTTY));
   }
   out.flush();
+  return finishRead(run, io);
+}
 
-  if (a.strictViolation) {
-    io.stderr(issueLine(run.file, a.strictViolation) + '\n');
-    return EXIT_VIOLATION;
+interface VerifyOptions extends AnalyzeOptions, Omit<ModelFlags, 'vxlanPort'> {
+  cluster: string[];
+}
+
+async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promise<number> {
+  let model: ClusterModel;
+  try {
+    const builder = new ModelBuilder();
+    for (const file of opts.cluster) addFile(builder, file);
+    addFlags(builder, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    model = builder.build();
+    if (model.pools.length === 0) throw new ModelError('verify needs the IP pools: --pool CIDR, or --cluster FILE with pools or IPPool objects');
+    if (model.nodes.length === 0) throw new ModelError('verify needs the nodes: --node NAME=IP/PREFIX, or --cluster FILE with nodes or Node objects');
+  } catch (err) {
+    if (err instanceof ModelError) {
+      io.stderr(`calico-pcap: ${err.message}\n`);
+      return EXIT_UNREADABLE;
+    }
+    throw err;
   }
-  if (a.readFault) {
-    io.stderr(`${issueLine(run.file, a.readFault)} (read stopped; ${a.packets} packets before it were analysed)\n`);
-  }
-  return EXIT_OK;
+  const out = new Output((s) => io.stdout(s));
+  const result = await runPipeline(capture, { ...opts, format: 'json' }, io, out, { vxlanPorts: opts.vxlanPort });
+  if (typeof result === 'number') return result;
+  const { run, doc } = result;
+  learnBlocks(model, doc.flows);
+  const verdicts = verify(model, doc.flows);
+  const vdoc = buildVerifyDocument(doc, model, verdicts);
+  if (opts.format === 'json') out.push(JSON.stringify(vdoc, null, 2) + '\n');
+  else if (opts.format === 'junit') out.push(renderJunit(vdoc));
+  else out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
+  out.flush();
+  const readCode = finishRead(run, io);
+  if (readCode !== EXIT_OK) return readCode;
+  return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseModeOption(value: string): string {
+  if (parseMode(value) === null) throw new InvalidArgumentError('expected Always, CrossSubnet or Never');
+  return value;
+}
+
+/** The options every command that reads a capture shares. */
+function addCaptureOptions(cmd: Command, formats: string[]): Command {
+  return cmd
+    .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
+    .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable; 4789 and 8472 always are)', parsePort, [])
+    .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
+    .option('--max-flows <n>', 'flows tracked individually; packets of further flows count only in the totals', parsePositive(50_000_000), 1_000_000)
+    .option('--max-tunnel-depth <n>', 'nested tunnels followed before decoding stops (1-7)', parsePositive(7), 7)
+    .option('--no-color', 'no colours in the table, even on a terminal')
+    .option('--debug', 'show a stack trace if calico-pcap itself fails');
 }
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -164,20 +233,34 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       outputError: (s, write) => write(`calico-pcap: ${s.replace(/^error: /, '')}`),
     });
 
-  program
-    .command('analyze')
-    .description('decode a pcap or pcapng capture (file, gzip, or - for stdin) and report per flow the encapsulation, node IPs and pod IPs')
-    .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'csv', 'ndjson']).default('table'))
-    .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable; 4789 and 8472 always are)', parsePort, [])
-    .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
-    .option('--max-flows <n>', 'flows tracked individually; packets of further flows count only in the totals', parsePositive(50_000_000), 1_000_000)
-    .option('--max-tunnel-depth <n>', 'nested tunnels followed before decoding stops (1-7)', parsePositive(7), 7)
-    .option('--no-color', 'no colours in the table, even on a terminal')
-    .option('--debug', 'show a stack trace if calico-pcap itself fails')
-    .action(async (capture: string, opts: AnalyzeOptions) => {
-      setExit(await runAnalyze(capture, opts, io));
-    });
+  addCaptureOptions(
+    program
+      .command('analyze')
+      .description('decode a pcap or pcapng capture (file, gzip, or - for stdin) and report per flow the encapsulation, node IPs and pod IPs')
+      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input'),
+    ['table', 'json', 'csv', 'ndjson'],
+  ).action(async (capture: string, opts: AnalyzeOptions) => {
+    setExit(await runAnalyze(capture, opts, io));
+  });
+
+  addCaptureOptions(
+    program
+      .command('verify')
+      .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model')
+      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
+      .option('--cluster <file>', 'cluster model: a calico-pcap cluster file, or kubectl/calicoctl YAML or JSON (Node, IPPool, IPAMBlock, BlockAffinity); repeatable', collect, [])
+      .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
+      .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
+      .option('--node <name=ip/prefix>', 'a node and the address/prefix Calico registered for it (repeatable)', collect, [])
+      .option('--block <name=cidr>', 'a pod block affine to a node (repeatable); learned from the capture when not given', collect, [])
+      .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
+      .option('--vxlan <mode>', 'vxlanMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
+      .option('--ipip <mode>', 'ipipMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
+      .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff)),
+    ['table', 'json', 'junit'],
+  ).action(async (capture: string, opts: VerifyOptions) => {
+    setExit(await runVerify(capture, opts, io));
+  });
   return program;
 }
 

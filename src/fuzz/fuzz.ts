@@ -60,6 +60,7 @@ const FORMATS = [['--format', 'json'], ['--format', 'ndjson'], ['--format', 'csv
 
 interface Failure {
   why: string;
+  stderr: string;
   seed: number;
   source: string;
   applied: Mutation[];
@@ -110,6 +111,7 @@ async function run(): Promise<number> {
       const c0 = performance.now();
       const child = spawnSync('node', [CLI, 'analyze', path, ...format], { encoding: 'utf8', timeout: RUN_LIMIT_MS, maxBuffer: 256 << 20 });
       why = judge(child.status, child.signal, child.stderr, performance.now() - c0);
+      if (why) stderr = child.stderr;
       children++;
     }
     total++;
@@ -119,8 +121,9 @@ async function run(): Promise<number> {
       mkdirSync(failDir, { recursive: true });
       const saved = join(failDir, `seed-${seed}.pcap`);
       writeFileSync(saved, mutated);
-      failures.push({ why, seed, source: files[index], applied, saved });
+      failures.push({ why, stderr, seed, source: files[index], applied, saved });
       console.log(`FAIL ${why}: from ${files[index]} with ${applied.join('+')} (seed ${seed}) -> ${saved}`);
+      console.log(stderr.split('\n').slice(0, 6).map((l) => `  | ${l}`).join('\n'));
     }
     if (total % 5000 === 0) {
       const s = (Date.now() - started) / 1000;
