@@ -1,5 +1,5 @@
 // Keeps the README's examples real: every fenced block whose first line is
-// `$ calico-pcap <args>` (optionally `| head -N` or `| sed -n '1p;$p'`) must hold exactly what
+// `$ calico-pcap <args>` (optionally `| head -N`, `| tail -N` or `| sed -n '1p;$p'`) must hold exactly what
 // that command prints on the committed fixtures. `node scripts/readme-examples.mjs --write`
 // regenerates them after `npm run build`; test/readme.test.ts fails when one is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,9 @@ function run(commandLine) {
   let lines = r.stdout.replace(/\n$/, '').split('\n');
   if (filter) {
     const head = /^head -(\d+)$/.exec(filter);
+    const tail = /^tail -(\d+)$/.exec(filter);
     if (head) lines = lines.slice(0, Number(head[1]));
+    else if (tail) lines = lines.slice(-Number(tail[1]));
     else if (filter === "sed -n '1p;$p'") lines = [lines[0], lines[lines.length - 1]];
     else throw new Error(`README example filter not understood: ${filter}`);
   }

@@ -1,6 +1,6 @@
 // The cluster model from flags, a cluster file (YAML and JSON), and kubectl/calicoctl objects:
 // all give the same model; anything unknown is a clear error naming the file and the field.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,6 +81,12 @@ describe('cluster model sources give the same model', () => {
     const m = fromFiles('calicoctl-nodes.yaml', 'calicoctl-ippools.yaml', 'blockaffinities.yaml');
     expect(essence(m)).toEqual(REFERENCE);
     expect(formatIpv4(m.nodes.find((n) => n.name === 'kube-node04')!.vxlanTunnelAddr!)).toBe('10.200.255.0');
+  });
+  it('a directory of exported objects', () => {
+    const objects = mkdtempSync(join(tmpdir(), 'calico-pcap-objects-'));
+    for (const f of ['kubectl-nodes.yaml', 'calicoctl-ippools.yaml', 'ipamblocks.yaml']) writeFileSync(join(objects, f), readFileSync(join(FIX, f)));
+    writeFileSync(join(objects, 'notes.txt'), 'ignored');
+    expect(essence(fromFiles(objects))).toEqual(REFERENCE);
   });
   it('the CRD form of an IPIP pool', () => {
     const m = fromFiles('kubectl-nodes.yaml', 'crd-ippools-ipip.yaml');

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ISSUES } from '../src/issues.js';
 import { CSV_COLUMNS } from '../src/report/csv.js';
+import { FINDING_LIST } from '../src/verify/findings.js';
+import { spawnSync } from 'node:child_process';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -26,6 +28,20 @@ describe('README documents the contracts', () => {
     const doc = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'golden', 'vxlan-crosssubnet', 'node04-ens37.json'), 'utf8'));
     const paths = new Set(fieldPaths(doc).filter((p) => !p.startsWith('issues.counts.') && !p.startsWith('encapsulations.') && !p.startsWith('nonIp.')));
     for (const p of paths) expect(readme, p).toContain(`\`${p}\``);
+  });
+});
+
+describe('README documents verify', () => {
+  it('lists every finding code', () => {
+    for (const f of FINDING_LIST) expect(readme, f.code).toContain(`\`${f.code}\``);
+  });
+  it('documents every field of the verify section of a real run', () => {
+    const root = join(__dirname, '..');
+    const r = spawnSync('node', [join(root, 'dist', 'cli.js'), 'verify', 'fixtures/vxlan-crosssubnet/node04-ens37.pcap', '--pool', '10.200.0.0/16', '--block-size', '24', '--vxlan', 'CrossSubnet',
+      '--node', 'kube-node04=10.0.1.204/24', '--node', 'kube-node01=10.0.2.201/24', '--tunnel-addr', 'kube-node04=10.200.255.0', '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.verify.findings.length + doc.verify.model.learnedBlocks.length).toBeGreaterThan(0);
+    for (const p of fieldPaths({ verify: doc.verify })) expect(readme, p).toContain(`\`${p}\``);
   });
 });
 

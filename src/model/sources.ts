@@ -2,7 +2,8 @@
 // JSON), and the real objects exported from a cluster (`kubectl get nodes -o yaml`,
 // `calicoctl get ippools -o yaml`, `calicoctl get nodes -o yaml`, IPAM blocks and block
 // affinities). Anything not understood is a ModelError naming the file and the field.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_BLOCK_SIZE, DEFAULT_VNI, DEFAULT_VXLAN_PORT, parseMode, type ClusterModel, type ClusterNode, type EncapMode, type Pool } from './cluster.js';
 import { formatCidr, parseCidr, parseIpv4, type Cidr } from './ipv4.js';
@@ -153,8 +154,23 @@ function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Reads a cluster file or exported objects (YAML, possibly several documents, or JSON). */
+/**
+ * Reads a cluster file or exported objects (YAML, possibly several documents, or JSON); a
+ * directory means every .yaml, .yml and .json file in it.
+ */
 export function addFile(builder: ModelBuilder, path: string): void {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    // reported below as a missing file
+  }
+  if (isDirectory) {
+    const files = readdirSync(path).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+    if (files.length === 0) throw new ModelError(`${path}: a directory with no .yaml, .yml or .json file`);
+    for (const f of files) addFile(builder, join(path, f));
+    return;
+  }
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -82,10 +82,13 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
     lines.push(`blocks learned from the capture (not given): ${v.model.learnedBlocks.map((l) => `${l.node} ${l.block}`).join(', ')}`);
   }
   if (v.findings.length > 0) {
+    // One heading per code (severity, code, why it matters), then what was seen, one line each.
     lines.push('', 'findings:');
-    for (const f of v.findings) {
-      lines.push(`  ${f.severity} ${f.code}: ${f.message} (packets ${f.packets.slice(0, 6).join(', ')}${f.packets.length > 6 ? ', ...' : ''})`);
-      lines.push(`    why: ${f.why}`);
+    const codes = [...new Set(v.findings.map((f) => f.code))];
+    for (const code of codes) {
+      const group = v.findings.filter((f) => f.code === code);
+      lines.push(`  ${group[0].severity} ${code}: ${group[0].why}`);
+      for (const f of group) lines.push(`    ${f.message} (packets ${f.packets.slice(0, 6).join(', ')}${f.packets.length > 6 ? ', ...' : ''})`);
     }
   }
   const issues = Object.entries(doc.issues.counts);
