@@ -20,6 +20,7 @@ import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/ve
 import { addFile, addFlags, ModelBuilder, ModelError, type ModelFlags } from './model/sources.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
+import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from './verify/expectations.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -165,15 +166,20 @@ async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Pro
 
 interface VerifyOptions extends AnalyzeOptions, Omit<ModelFlags, 'vxlanPort'> {
   cluster: string[];
+  device?: string;
+  expect?: string;
+  writeExpect?: string;
 }
 
 async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promise<number> {
   let model: ClusterModel;
+  let expectations: Expectations | undefined;
   try {
     const builder = new ModelBuilder();
     for (const file of opts.cluster) addFile(builder, file);
     addFlags(builder, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
     model = builder.build();
+    if (opts.expect) expectations = readExpectations(opts.expect);
     if (model.pools.length === 0) throw new ModelError('verify needs the IP pools: --pool CIDR, or --cluster FILE with pools or IPPool objects');
     if (model.nodes.length === 0) throw new ModelError('verify needs the nodes: --node NAME=IP/PREFIX, or --cluster FILE with nodes or Node objects');
   } catch (err) {
@@ -188,15 +194,46 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   if (typeof result === 'number') return result;
   const { run, doc } = result;
   learnBlocks(model, doc.flows);
-  const verdicts = verify(model, doc.flows);
-  const vdoc = buildVerifyDocument(doc, model, verdicts);
+  const device = captureDevice(opts.device, run);
+  const verdicts = verify(model, doc.flows, { deviceTunnel: device.tunnel });
+  const vdoc = buildVerifyDocument(doc, model, verdicts, device);
+  const actual = actualExpectations(verdicts, doc.flows.length);
+  if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
+  const differences = expectations ? compareExpectations(expectations, actual) : null;
+  if (differences && opts.expect) vdoc.verify.expectations = { file: opts.expect, matched: differences.length === 0, differences };
   if (opts.format === 'json') out.push(JSON.stringify(vdoc, null, 2) + '\n');
   else if (opts.format === 'junit') out.push(renderJunit(vdoc));
-  else out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
+  else {
+    out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
+    if (differences) {
+      out.push(differences.length === 0
+        ? `expectations ${opts.expect}: all met\n`
+        : `expectations ${opts.expect}: ${differences.length} difference(s)\n${differences.map((d) => `  - ${d}\n`).join('')}`);
+    }
+  }
   out.flush();
   const readCode = finishRead(run, io);
   if (readCode !== EXIT_OK) return readCode;
+  // With --expect the pinned expectations decide: a fixture may be pinned as failing on purpose.
+  if (differences) {
+    if (differences.length > 0) io.stderr(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}\n`);
+    return differences.length === 0 ? EXIT_OK : EXIT_VIOLATION;
+  }
   return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
+}
+
+/**
+ * Where the capture was taken: --device, else the pcapng interface name, else the file name
+ * (node04-tunl0.pcap). On tunl0 or vxlan.calico packets are already decapsulated.
+ */
+function captureDevice(option: string | undefined, run: CaptureRun): { name: string | null; from: string; tunnel: 'vxlan' | 'ipip' | null } {
+  const kind = (name: string): 'vxlan' | 'ipip' | null => (/tunl\d*/.test(name) ? 'ipip' : /vxlan\.calico|vxlan-v6\.calico/.test(name) ? 'vxlan' : null);
+  if (option !== undefined) return { name: option, from: '--device', tunnel: kind(option) };
+  const named = run.interfaces.map((i) => i.name).filter((n): n is string => typeof n === 'string');
+  if (named.length > 0) return { name: named.join(','), from: 'the capture interface name', tunnel: named.every((n) => kind(n) === kind(named[0])) ? kind(named[0]) : null };
+  const base = run.file.split('/').pop() ?? '';
+  const fromFile = kind(base);
+  return fromFile ? { name: fromFile === 'ipip' ? 'tunl0' : 'vxlan.calico', from: 'the file name', tunnel: fromFile } : { name: null, from: 'default', tunnel: null };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -256,7 +293,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
       .option('--vxlan <mode>', 'vxlanMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
       .option('--ipip <mode>', 'ipipMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
-      .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff)),
+      .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff))
+      .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, else the file name')
+      .option('--expect <file>', 'pinned expectations (result, pairs, findings, flows): exit 0 when the capture shows exactly them, 1 with a diff otherwise')
+      .option('--write-expect <file>', 'write the expectations this capture shows, to pin them'),
     ['table', 'json', 'junit'],
   ).action(async (capture: string, opts: VerifyOptions) => {
     setExit(await runVerify(capture, opts, io));

@@ -12,6 +12,8 @@ export interface VerifyDocument extends AnalysisDocument {
   verify: {
     schema: number;
     result: 'pass' | 'fail';
+    /** The capture point: on a tunnel device plain flows were carried in that tunnel. */
+    device: { name: string | null; from: string; tunnel: string | null };
     model: {
       pools: { name: string; cidr: string; blockSize: number; ipipMode: string; vxlanMode: string; source: string }[];
       nodes: { name: string; address: string; blocks: string[]; ipipTunnelAddr: string | null; vxlanTunnelAddr: string | null; source: string }[];
@@ -22,15 +24,18 @@ export interface VerifyDocument extends AnalysisDocument {
     pairs: VerifyResult['pairs'];
     flows: VerifyResult['flows'];
     findings: VerifyResult['findings'];
+    /** Present with --expect. */
+    expectations?: { file: string; matched: boolean; differences: string[] };
   };
 }
 
-export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, result: VerifyResult): VerifyDocument {
+export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, result: VerifyResult, device: VerifyDocument['verify']['device']): VerifyDocument {
   return {
     ...doc,
     verify: {
       schema: VERIFY_SCHEMA_VERSION,
       result: result.passed ? 'pass' : 'fail',
+      device,
       model: {
         pools: model.pools.map((p) => ({ name: p.name, cidr: formatCidr(p.cidr), blockSize: p.blockSize, ipipMode: p.ipipMode, vxlanMode: p.vxlanMode, source: p.source })),
         nodes: model.nodes.map((n) => ({
@@ -56,6 +61,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   const v = doc.verify;
   const t = doc.totals;
   const lines: string[] = [`${doc.capture.file}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${t.packets} packets, ${t.flows} flows`];
+  if (v.device.tunnel) lines.push(`captured on ${v.device.name} (from ${v.device.from}): plain flows there were carried in ${v.device.tunnel}`);
   const flows = new Table({
     head: ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'sender -> receiver', 'verdict'],
     colAligns: ['left', 'left', 'right', 'left', 'left', 'right', 'left', 'left'],

@@ -80,7 +80,15 @@ function ownerOf(model: ClusterModel, ip: number): ClusterNode | null {
   return nodeByPodIp(model, ip) ?? nodeByIp(model, ip) ?? nodeByTunnelAddr(model, ip);
 }
 
-export function verify(model: ClusterModel, flows: FlowView[]): VerifyResult {
+export interface VerifyOptions {
+  /**
+   * The capture was taken on a tunnel device (tunl0: 'ipip', vxlan.calico: 'vxlan'): the packets
+   * there are already decapsulated, so a plain flow on it was carried in that tunnel.
+   */
+  deviceTunnel?: 'vxlan' | 'ipip' | null;
+}
+
+export function verify(model: ClusterModel, flows: FlowView[], options: VerifyOptions = {}): VerifyResult {
   const verdicts: FlowVerdict[] = [];
   const findings = new Map<string, Finding>();
   const raise = (d: FindingDefinition, flow: number, f: FlowView, message: string) => {
@@ -95,7 +103,7 @@ export function verify(model: ClusterModel, flows: FlowView[]): VerifyResult {
   };
 
   flows.forEach((f, index) => {
-    const seen = f.encapsulation;
+    const seen = f.encapsulation === 'plain' && options.deviceTunnel ? options.deviceTunnel : f.encapsulation;
     const v = (verdict: Verdict, reason: string, from: ClusterNode | null = null, to: ClusterNode | null = null, expected: string | null = null) =>
       verdicts.push({ flow: index, from: from?.name ?? null, to: to?.name ?? null, expected, seen, verdict, reason });
     if (!f.inner) return v('unrelated', 'no inner IP');
@@ -109,7 +117,7 @@ export function verify(model: ClusterModel, flows: FlowView[]): VerifyResult {
     let from: ClusterNode | null;
     let to: ClusterNode | null;
     if (f.outer) {
-      if (seen === 'wireguard') return v('encrypted', 'WireGuard: the inner packet is encrypted');
+      if (f.encapsulation === 'wireguard') return v('encrypted', 'WireGuard: the inner packet is encrypted');
       const outerSrc = parseIpv4(f.outer.src);
       const outerDst = parseIpv4(f.outer.dst);
       from = outerSrc === null ? null : nodeByIp(model, outerSrc);
@@ -131,6 +139,9 @@ export function verify(model: ClusterModel, flows: FlowView[]): VerifyResult {
       }
     } else {
       const srcNode = nodeByIp(model, innerSrc);
+      if (srcNode && options.deviceTunnel && poolFor(model, innerDst)) {
+        raise(FINDINGS.innerSourceIsNodeIp, index, f, `${srcNode.name} -> ${f.inner.dst} in ${options.deviceTunnel}: inner source ${f.inner.src} is a node IP`);
+      }
       const dstNode = nodeByIp(model, innerDst);
       if (srcNode && dstNode) {
         // Host traffic. Later fragments of tunnel packets also land here (no UDP header to see).

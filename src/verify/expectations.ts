@@ -1,0 +1,84 @@
+// Pinned expectations (`verify --expect FILE`): what a committed capture must show (the overall
+// result, the encapsulation seen per node pair and direction, the finding codes, optionally the
+// number of flows), so a CI job can run verify over fixture captures as a regression suite.
+// `--write-expect FILE` writes the file from the current run.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { ModelError } from '../model/sources.js';
+import type { VerifyResult } from './verify.js';
+
+export interface Expectations {
+  result?: 'pass' | 'fail';
+  /** "kube-node01 -> kube-node04": "vxlan" (several seen: "plain+vxlan"). */
+  pairs?: Record<string, string>;
+  /** Finding codes, each once, sorted. */
+  findings?: string[];
+  flows?: number;
+}
+
+const KEYS = new Set(['result', 'pairs', 'findings', 'flows']);
+
+export function actualExpectations(result: VerifyResult, flowCount: number): Required<Expectations> {
+  const pairs: Record<string, string> = {};
+  for (const p of result.pairs) pairs[`${p.from} -> ${p.to}`] = [...p.seen].sort().join('+');
+  return {
+    result: result.passed ? 'pass' : 'fail',
+    pairs,
+    findings: [...new Set(result.findings.map((f) => f.code))].sort(),
+    flows: flowCount,
+  };
+}
+
+export function readExpectations(path: string): Expectations {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ModelError(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = parse(text);
+  } catch (err) {
+    throw new ModelError(`${path}: not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError(`${path}: expected an object with result, pairs, findings, flows`);
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new ModelError(`${path}: unknown field ${k} (known: ${[...KEYS].join(', ')})`);
+  if (o.result !== undefined && o.result !== 'pass' && o.result !== 'fail') throw new ModelError(`${path}: result must be pass or fail`);
+  if (o.pairs !== undefined && (typeof o.pairs !== 'object' || o.pairs === null || Array.isArray(o.pairs))) throw new ModelError(`${path}: pairs must map "a -> b" to an encapsulation`);
+  if (o.findings !== undefined && !Array.isArray(o.findings)) throw new ModelError(`${path}: findings must be a list of codes`);
+  if (o.flows !== undefined && typeof o.flows !== 'number') throw new ModelError(`${path}: flows must be a number`);
+  return {
+    result: o.result as Expectations['result'],
+    pairs: o.pairs === undefined ? undefined : Object.fromEntries(Object.entries(o.pairs as Record<string, unknown>).map(([k, v]) => [k.replace(/\s*->\s*/, ' -> ').trim(), String(v)])),
+    findings: o.findings === undefined ? undefined : (o.findings as unknown[]).map(String).sort(),
+    flows: o.flows as number | undefined,
+  };
+}
+
+/** Human-readable differences between what was pinned and what the run shows; empty when it matches. */
+export function compareExpectations(expected: Expectations, actual: Required<Expectations>): string[] {
+  const diff: string[] = [];
+  if (expected.result !== undefined && expected.result !== actual.result) diff.push(`result: expected ${expected.result}, got ${actual.result}`);
+  if (expected.pairs !== undefined) {
+    for (const [pair, encap] of Object.entries(expected.pairs)) {
+      const got = actual.pairs[pair];
+      if (got === undefined) diff.push(`pair ${pair}: expected ${encap}, not in the capture`);
+      else if (got !== encap.split('+').sort().join('+')) diff.push(`pair ${pair}: expected ${encap}, got ${got}`);
+    }
+    for (const [pair, got] of Object.entries(actual.pairs)) if (!(pair in expected.pairs)) diff.push(`pair ${pair}: not expected, got ${got}`);
+  }
+  if (expected.findings !== undefined) {
+    const missing = expected.findings.filter((c) => !actual.findings.includes(c));
+    const extra = actual.findings.filter((c) => !expected.findings!.includes(c));
+    if (missing.length) diff.push(`findings: expected ${missing.join(', ')}, not found`);
+    if (extra.length) diff.push(`findings: not expected: ${extra.join(', ')}`);
+  }
+  if (expected.flows !== undefined && expected.flows !== actual.flows) diff.push(`flows: expected ${expected.flows}, got ${actual.flows}`);
+  return diff;
+}
+
+export function writeExpectations(path: string, actual: Required<Expectations>, capture: string): void {
+  writeFileSync(path, `# calico-pcap verify --expect: what ${capture} must show\n${stringify(actual)}`);
+}
