@@ -196,3 +196,31 @@ describe('model errors exit 2 with one line', () => {
     expect(r.stderr).toBe('calico-pcap: nope.yaml: no such file\n');
   });
 });
+
+// Misconfigurations captured for real in the namespace lab (fixtures/make/calico-lab.sh), each
+// verified against the cluster as it was meant to be configured (VXLAN CrossSubnet, or IPIP).
+describe('misconfiguration captures from the kernel lab', () => {
+  const CASES: [string, string, string, string[]][] = [
+    ['vxlan-always', 'node02-ens37', 'fixtures/vxlan-crosssubnet/cluster.yaml', ['encap.tunnel_within_subnet']],
+    ['ipip-always', 'node02-ens37', 'fixtures/ipip-crosssubnet/cluster.yaml', ['encap.tunnel_within_subnet']],
+    ['plain-cross-subnet', 'node02-ens37', 'fixtures/vxlan-crosssubnet/cluster.yaml', ['encap.plain_across_subnets']],
+    ['vxlan-bad-udp-checksum', 'node04-ens37', 'fixtures/vxlan-crosssubnet/cluster.yaml', ['checksum.bad_outer_udp']],
+    ['vxlan-mtu-fragmentation', 'node04-ens37', 'fixtures/vxlan-crosssubnet/cluster.yaml', ['mtu.outer_fragmentation', 'mtu.inner_too_large']],
+    ['vxlan-crosssubnet-wrong-vni', 'node04-ens37', 'fixtures/vxlan-crosssubnet/cluster.yaml', ['vxlan.wrong_vni']],
+    ['ipip-crosssubnet', 'node04-ens37', 'fixtures/vxlan-crosssubnet/cluster.yaml', ['encap.wrong_tunnel_type']],
+  ];
+  for (const [scenario, capture, cluster, expected] of CASES) {
+    it(`${scenario}/${capture}: exit 1 with ${expected.join(', ')}`, () => {
+      const r = verifyJson(`fixtures/${scenario}/${capture}.pcap`, ['--cluster', cluster]);
+      expect(r.code).toBe(1);
+      const found = new Set(r.doc.verify.findings.filter((f: { severity: string }) => f.severity === 'error').map((f: { code: string }) => f.code));
+      expect([...found].sort()).toEqual([...expected].sort());
+    });
+  }
+
+  it('the SYN ladder under bad outer UDP checksums is named on the TCP flow', () => {
+    const r = verifyJson('fixtures/vxlan-bad-udp-checksum/node04-ens37.pcap', ['--cluster', 'fixtures/vxlan-crosssubnet/cluster.yaml']);
+    const messages = r.doc.verify.findings.filter((f: { code: string }) => f.code === 'checksum.bad_outer_udp').map((f: { message: string }) => f.message);
+    expect(messages.some((m: string) => /10\.200\.175\.10:\d+ -> 10\.200\.255\.10:8080: \d+ bad outer UDP checksums in \d+ packets; \d+ SYNs on the same flow/.test(m))).toBe(true);
+  });
+});

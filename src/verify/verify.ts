@@ -164,7 +164,7 @@ export function verify(model: ClusterModel, flows: FlowView[], options: VerifyOp
 
     const expectation = expectedEncapsulation(model, from, to, innerDst)!;
     const expected = expectation.encapsulation;
-    checkFlowHealth(index, f, from, to, raise);
+    checkFlowHealth(index, f, seen, from, to, raise);
     if (expected === seen) return v('ok', expectation.reason, from, to, expected);
     if (seen === 'plain') {
       const crossSubnet = !sameSubnetEitherWay(from, to);
@@ -201,21 +201,22 @@ function sameSubnetEitherWay(a: ClusterNode, b: ClusterNode): boolean {
 }
 
 /** Checksums, SYN ladders and MTU on a flow between two known nodes. */
-function checkFlowHealth(index: number, f: FlowView, from: ClusterNode, to: ClusterNode, raise: (d: FindingDefinition, flow: number, f: FlowView, message: string) => void): void {
+function checkFlowHealth(index: number, f: FlowView, seen: string, from: ClusterNode, to: ClusterNode, raise: (d: FindingDefinition, flow: number, f: FlowView, message: string) => void): void {
   const pair = `${from.name} -> ${to.name}`;
   const port = f.sport !== null ? ` ${f.inner!.src}:${f.sport} -> ${f.inner!.dst}:${f.dport}` : '';
-  if (f.badChecksums > 0 && f.encapsulation === 'vxlan') {
+  if (f.badChecksums > 0 && seen === 'vxlan') {
     const ladder = f.synPackets > 1 ? `; ${f.synPackets} SYNs on the same flow: the connection never completes` : '';
     raise(FINDINGS.badOuterUdpChecksum, index, f, `${pair}${port}: ${f.badChecksums} bad outer UDP checksums in ${f.packets} packets${ladder}`);
   } else if (f.synPackets > 2 && f.protocol === 'tcp') {
     raise(FINDINGS.synRetransmissions, index, f, `${pair}${port}: ${f.synPackets} SYNs`);
   }
+  // Outer fragments: only where the outer header was seen (an uplink), not on a tunnel device.
   if (f.encapsulation !== 'plain' && f.fragments > 0) {
     raise(FINDINGS.outerFragmentation, index, f, `${pair}: ${f.fragments} fragmented ${f.encapsulation} packets`);
   }
-  const overhead = TUNNEL_OVERHEAD[f.encapsulation];
+  const overhead = TUNNEL_OVERHEAD[seen];
   if (overhead !== undefined && f.maxInnerLength > UPLINK_MTU - overhead) {
-    raise(FINDINGS.innerTooLarge, index, f, `${pair}: inner packets up to ${f.maxInnerLength} bytes in ${f.encapsulation}, more than ${UPLINK_MTU - overhead}`);
+    raise(FINDINGS.innerTooLarge, index, f, `${pair}: inner packets up to ${f.maxInnerLength} bytes in ${seen}, more than ${UPLINK_MTU - overhead}`);
   }
 }
 
