@@ -291,6 +291,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .option('--node <name=ip/prefix>', 'a node and the address/prefix Calico registered for it (repeatable)', collect, [])
       .option('--block <name=cidr>', 'a pod block affine to a node (repeatable); learned from the capture when not given', collect, [])
       .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
+      .option('--vtep-mac <name=mac>', "MAC of a node's vxlan.calico device (repeatable): the frame inside VXLAN must be addressed to it", collect, [])
       .option('--vxlan <mode>', 'vxlanMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
       .option('--ipip <mode>', 'ipipMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
       .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff))

@@ -70,6 +70,26 @@ describe('kernel captures of the reference cluster', () => {
     expect(finding.message).toBe('kube-node01 -> kube-node02: expected vxlan, seen plain (pool default-ipv4-ippool: vxlanMode Always)');
   });
 
+  it('a same-subnet capture with VXLAN Always fails CrossSubnet and passes Always', () => {
+    const path = 'fixtures/vxlan-always/node02-ens37.pcap';
+    const cs = verifyJson(path, SOURCES['cluster file'](['--vxlan', 'CrossSubnet']));
+    expect(cs.code).toBe(1);
+    expect([...new Set(cs.doc.verify.findings.map((f: { code: string }) => f.code))]).toEqual(['encap.tunnel_within_subnet']);
+    expect(verify(path, SOURCES['cluster file'](['--vxlan', 'Always'])).code).toBe(0);
+    expect(verify('fixtures/ipip-always/node02-ens37.pcap', SOURCES['cluster file'](['--ipip', 'Always'])).code).toBe(0);
+  });
+
+  it('VTEP MACs from calicoctl nodes match the lab; a wrong one is a finding', () => {
+    const objects = ['--cluster', 'fixtures/cluster/calicoctl-nodes.yaml', '--cluster', 'fixtures/cluster/calicoctl-ippools.yaml', '--cluster', 'fixtures/cluster/ipamblocks.yaml'];
+    const ok = verifyJson('fixtures/vxlan-crosssubnet/node04-ens37.pcap', objects);
+    expect(ok.code).toBe(0);
+    expect(ok.doc.verify.model.nodes.find((n: { name: string }) => n.name === 'kube-node04').vtepMac).toBe('66:00:0a:00:01:cc');
+    expect(ok.doc.flows[0].vtepMacs).toEqual({ src: '66:00:0a:00:02:c9', dst: '66:00:0a:00:01:cc' });
+    const wrong = verifyJson('fixtures/vxlan-crosssubnet/node04-ens37.pcap', [...objects, '--vtep-mac', 'kube-node04=66:00:0a:00:01:cd']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.doc.verify.findings[0]).toMatchObject({ code: 'vxlan.vtep_mac_mismatch', message: "kube-node01 -> kube-node04: inner destination MAC 66:00:0a:00:01:cc is not kube-node04's 66:00:0a:00:01:cd" });
+  });
+
   it('reports pairs in words, with the nodes named', () => {
     const r = verify('fixtures/vxlan-crosssubnet/node04-ens37.pcap', SOURCES['cluster file']([]));
     expect(r.code).toBe(0);

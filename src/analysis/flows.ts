@@ -51,6 +51,8 @@ export interface FlowRecord {
   maxInnerLength: number;
   /** UDP destination port of the outermost UDP tunnel (VXLAN, GENEVE), or null. */
   tunnelPort: number | null;
+  /** MACs of the Ethernet frame inside the outermost VXLAN (the vxlan.calico devices), or null. */
+  vtepMacs: { src: string; dst: string } | null;
   firstPacket: number;
   lastPacket: number;
   firstSec: number;
@@ -76,7 +78,9 @@ const S_BAD_CHECKSUMS = 12;
 const S_OFFLOAD_SUSPECTS = 13;
 const S_SYNS = 14; // TCP SYNs without ACK: repeated ones are a retransmission ladder
 const S_MAX_INNER_LENGTH = 15; // largest inner IP packet (total length), for tunnel MTU checks
-const STATS = 16;
+const S_VTEP_DST_MAC = 16; // inner Ethernet MACs of the first VXLAN packet (48 bits in a double), -1 if none
+const S_VTEP_SRC_MAC = 17;
+const STATS = 18;
 
 export class FlowTable {
   /** Flows beyond this are not tracked individually (memory stays bounded); see `overflowPackets`. */
@@ -140,6 +144,10 @@ export class FlowTable {
     if (p.badChecksums !== 0) stats[s + S_BAD_CHECKSUMS] += p.badChecksums;
     if (p.offloadSuspects !== 0) stats[s + S_OFFLOAD_SUSPECTS] += p.offloadSuspects;
     if (p.tcpFlags >= 0 && (p.tcpFlags & 0x12) === 0x02) stats[s + S_SYNS]++;
+    if (p.vxlanInnerEthernet >= 0 && stats[s + S_VTEP_DST_MAC] < 0) {
+      stats[s + S_VTEP_DST_MAC] = readMac(p.view, p.vxlanInnerEthernet);
+      stats[s + S_VTEP_SRC_MAC] = readMac(p.view, p.vxlanInnerEthernet + 6);
+    }
     const innerLength = innerIpLength(p);
     if (innerLength > stats[s + S_MAX_INNER_LENGTH]) stats[s + S_MAX_INNER_LENGTH] = innerLength;
     stats[s + S_LAST_PACKET] = packetNumber;
@@ -174,6 +182,8 @@ export class FlowTable {
     this.stats[s + S_FIRST_NSEC] = tsNsec;
     this.stats[s + S_LAST_SEC] = tsSec;
     this.stats[s + S_LAST_NSEC] = tsNsec;
+    this.stats[s + S_VTEP_DST_MAC] = -1;
+    this.stats[s + S_VTEP_SRC_MAC] = -1;
     return id;
   }
 
@@ -234,6 +244,7 @@ export class FlowTable {
       synPackets: st[s + S_SYNS],
       maxInnerLength: st[s + S_MAX_INNER_LENGTH],
       tunnelPort: k[b + K_TUNNEL_PORT] === 0 ? null : k[b + K_TUNNEL_PORT],
+      vtepMacs: st[s + S_VTEP_DST_MAC] < 0 ? null : { src: formatMac(st[s + S_VTEP_SRC_MAC]), dst: formatMac(st[s + S_VTEP_DST_MAC]) },
       firstPacket: st[s + S_FIRST_PACKET],
       lastPacket: st[s + S_LAST_PACKET],
       firstSec: st[s + S_FIRST_SEC],
@@ -286,6 +297,17 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
     key[K_PORTS] = p.etherType >= 0 ? p.etherType : 0;
   }
   return hashKey(key, 0);
+}
+
+/** A 48-bit MAC read big-endian into a double (exact below 2^53). */
+function readMac(view: DataView, o: number): number {
+  return view.getUint16(o, false) * 4294967296 + view.getUint32(o + 2, false);
+}
+
+function formatMac(value: number): string {
+  const parts: string[] = [];
+  for (let i = 5; i >= 0; i--) parts.push((Math.floor(value / 2 ** (8 * i)) & 0xff).toString(16).padStart(2, '0'));
+  return parts.join(':');
 }
 
 /** Total length of the inner IP packet as its header says (IPv6: payload + 40), or 0. */

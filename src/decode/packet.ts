@@ -49,6 +49,8 @@ export class DecodedPacket {
 
   /** UDP destination port of the outermost UDP-based tunnel (VXLAN, GENEVE), or -1. */
   tunnelPort = -1;
+  /** Offset of the Ethernet header inside the outermost VXLAN (the VTEP MACs), or -1. */
+  vxlanInnerEthernet = -1;
 
   /** Index of the innermost IP header that is not a tunnel carrier, or -1 (no IP, or only a carrier). */
   innerIp = -1;
@@ -96,6 +98,7 @@ export class DecodedPacket {
     this.tunnelCount = 0;
     this.encapChain = 0;
     this.tunnelPort = -1;
+    this.vxlanInnerEthernet = -1;
     this.innerIp = -1;
     this.clearTransport();
     this.fragment = false;

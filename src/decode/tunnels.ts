@@ -40,6 +40,7 @@ export function decodeVxlan(p: DecodedPacket, _t: DissectorTables): number {
   const vni = (b[o + 4] << 16) | (b[o + 5] << 8) | b[o + 6];
   if (!addTunnel(p, T_VXLAN, vni)) return L_NONE;
   p.off = o + 8;
+  if (p.vxlanInnerEthernet < 0 && p.off + 14 <= p.end) p.vxlanInnerEthernet = p.off;
   return L_ETHERNET;
 }
 

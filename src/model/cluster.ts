@@ -26,6 +26,8 @@ export interface ClusterNode {
   blocks: Cidr[];
   ipipTunnelAddr: number | null;
   vxlanTunnelAddr: number | null;
+  /** MAC of the node's vxlan.calico device (spec.vxlanTunnelMACAddr), lowercase, or null. */
+  vtepMac: string | null;
   source: string;
 }
 

@@ -18,6 +18,7 @@ interface NodeDraft {
   blocks: Cidr[];
   ipipTunnelAddr?: number;
   vxlanTunnelAddr?: number;
+  vtepMac?: string;
   source: string;
 }
 
@@ -68,7 +69,7 @@ export class ModelBuilder {
       }
       nodes.push({
         name: n.name, ip: n.ip, prefix: n.prefix ?? 32, blocks: n.blocks,
-        ipipTunnelAddr: n.ipipTunnelAddr ?? null, vxlanTunnelAddr: n.vxlanTunnelAddr ?? null, source: n.source,
+        ipipTunnelAddr: n.ipipTunnelAddr ?? null, vxlanTunnelAddr: n.vxlanTunnelAddr ?? null, vtepMac: n.vtepMac ?? null, source: n.source,
       });
     }
     return { pools: this.pools, nodes, vni: this.vni ?? DEFAULT_VNI, vxlanPort: this.vxlanPort ?? DEFAULT_VXLAN_PORT, learnedBlocks: [] };
@@ -83,6 +84,7 @@ export interface ModelFlags {
   node: string[];
   block: string[];
   tunnelAddr: string[];
+  vtepMac?: string[];
   vxlan?: string;
   ipip?: string;
   vni?: number;
@@ -141,6 +143,10 @@ export function addFlags(builder: ModelBuilder, f: ModelFlags): void {
     const n = builder.node(name, source);
     n.ipipTunnelAddr = ip;
     n.vxlanTunnelAddr = ip;
+  }
+  for (const text of f.vtepMac ?? []) {
+    const [name, value] = nameValue(text, '--vtep-mac');
+    builder.node(name, source).vtepMac = macAt(value, 'flags', `--vtep-mac ${name}`);
   }
   if (f.vni !== undefined) builder.vni = f.vni;
   if (f.vxlanPort !== undefined) builder.vxlanPort = f.vxlanPort;
@@ -234,6 +240,7 @@ function addObject(builder: ModelBuilder, o: Obj, file: string, where: string): 
     if (typeof bgp.ipv4Address === 'string') setAddress(n, bgp.ipv4Address, file, `${where}spec.bgp.ipv4Address`);
     if (typeof bgp.ipv4IPIPTunnelAddr === 'string') n.ipipTunnelAddr = ipAt(bgp.ipv4IPIPTunnelAddr, file, `${where}spec.bgp.ipv4IPIPTunnelAddr`);
     if (typeof spec.ipv4VXLANTunnelAddr === 'string') n.vxlanTunnelAddr = ipAt(spec.ipv4VXLANTunnelAddr, file, `${where}spec.ipv4VXLANTunnelAddr`);
+    if (typeof spec.vxlanTunnelMACAddr === 'string') n.vtepMac = macAt(spec.vxlanTunnelMACAddr, file, `${where}spec.vxlanTunnelMACAddr`);
     return;
   }
   if (kind === 'Node' && (apiVersion === 'v1' || apiVersion === '')) {
@@ -274,7 +281,7 @@ function addObject(builder: ModelBuilder, o: Obj, file: string, where: string): 
 
 const CLUSTER_KEYS = new Set(['apiVersion', 'kind', 'pools', 'nodes', 'vni', 'vxlanPort']);
 const POOL_KEYS = new Set(['name', 'cidr', 'blockSize', 'ipipMode', 'vxlanMode']);
-const NODE_KEYS = new Set(['name', 'address', 'blocks', 'tunnelAddress', 'ipipTunnelAddress', 'vxlanTunnelAddress']);
+const NODE_KEYS = new Set(['name', 'address', 'blocks', 'tunnelAddress', 'ipipTunnelAddress', 'vxlanTunnelAddress', 'vxlanTunnelMAC']);
 
 function checkKeys(o: Obj, allowed: Set<string>, file: string, where: string): void {
   for (const key of Object.keys(o)) {
@@ -323,6 +330,7 @@ function addClusterFile(builder: ModelBuilder, o: Obj, file: string): void {
     if (n.tunnelAddress !== undefined) draft.ipipTunnelAddr = draft.vxlanTunnelAddr = ipAt(String(n.tunnelAddress), file, `${where}tunnelAddress`);
     if (n.ipipTunnelAddress !== undefined) draft.ipipTunnelAddr = ipAt(String(n.ipipTunnelAddress), file, `${where}ipipTunnelAddress`);
     if (n.vxlanTunnelAddress !== undefined) draft.vxlanTunnelAddr = ipAt(String(n.vxlanTunnelAddress), file, `${where}vxlanTunnelAddress`);
+    if (n.vxlanTunnelMAC !== undefined) draft.vtepMac = macAt(String(n.vxlanTunnelMAC), file, `${where}vxlanTunnelMAC`);
   });
 }
 
@@ -337,6 +345,12 @@ function ipAt(text: string, file: string, field: string): number {
   const ip = parseIpv4(text.split('/')[0]);
   if (ip === null) throw new ModelError(`${file}: ${field} "${text}" is not an IPv4 address`);
   return ip;
+}
+
+function macAt(text: string, file: string, field: string): string {
+  const mac = text.trim().toLowerCase().replace(/-/g, ':');
+  if (!/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(mac)) throw new ModelError(`${file}: ${field} "${text}" is not a MAC address`);
+  return mac;
 }
 
 function numberAt(v: unknown, file: string, field: string, min: number, max: number): number {

@@ -15,6 +15,7 @@ export interface FlowView {
   outer: { src: string; dst: string } | null;
   vni: number | null;
   tunnelPort: number | null;
+  vtepMacs: { src: string; dst: string } | null;
   inner: { src: string; dst: string } | null;
   protocol: string | null;
   protocolNumber: number | null;
@@ -42,6 +43,7 @@ export function flowView(f: FlowRecord): FlowView {
     outer: f.outerSrc === null ? null : { src: f.outerSrc, dst: f.outerDst! },
     vni: f.vni,
     tunnelPort: f.tunnelPort,
+    vtepMacs: f.vtepMacs,
     inner: f.innerSrc === null ? null : { src: f.innerSrc, dst: f.innerDst! },
     protocol: f.protocol === null ? null : protocolName(f.protocol),
     protocolNumber: f.protocol,

@@ -16,7 +16,7 @@ export interface VerifyDocument extends AnalysisDocument {
     device: { name: string | null; from: string; tunnel: string | null };
     model: {
       pools: { name: string; cidr: string; blockSize: number; ipipMode: string; vxlanMode: string; source: string }[];
-      nodes: { name: string; address: string; blocks: string[]; ipipTunnelAddr: string | null; vxlanTunnelAddr: string | null; source: string }[];
+      nodes: { name: string; address: string; blocks: string[]; ipipTunnelAddr: string | null; vxlanTunnelAddr: string | null; vtepMac: string | null; source: string }[];
       vni: number;
       vxlanPort: number;
       learnedBlocks: { node: string; block: string }[];
@@ -44,6 +44,7 @@ export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, 
           blocks: n.blocks.map(formatCidr),
           ipipTunnelAddr: n.ipipTunnelAddr === null ? null : formatIpv4(n.ipipTunnelAddr),
           vxlanTunnelAddr: n.vxlanTunnelAddr === null ? null : formatIpv4(n.vxlanTunnelAddr),
+          vtepMac: n.vtepMac,
           source: n.source,
         })),
         vni: model.vni,

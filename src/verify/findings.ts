@@ -24,6 +24,7 @@ export const FINDINGS = {
   asymmetric: def('encap.asymmetric', 'warning', 'the two directions between a pair of nodes are encapsulated differently: usually nodes registered with different prefixes; stateful firewalls and rp_filter may drop one direction'),
   wrongVni: def('vxlan.wrong_vni', 'error', 'VXLAN with a VNI other than Felix\'s VXLANVNI: the receiving vxlan.calico ignores it'),
   wrongPort: def('vxlan.wrong_port', 'error', 'VXLAN on a UDP port other than Felix\'s VXLANPort: the receiving vxlan.calico never sees it'),
+  vtepMacMismatch: def('vxlan.vtep_mac_mismatch', 'error', 'the frame inside VXLAN is not addressed to the receiving node\'s vxlan.calico MAC: the receiver drops it as not for this host (a stale ARP/FDB entry on the sender)'),
   unknownOuterNode: def('tunnel.unknown_outer_node', 'error', 'a tunnel packet whose outer source or destination is not a known node IP: Felix drops IPIP/VXLAN from hosts that are not Calico nodes'),
   innerSourceIsNodeIp: def('tunnel.inner_source_is_node_ip', 'warning', 'a node\'s own traffic to a remote pod went through the tunnel with the node IP as inner source, where Calico uses the node\'s tunnel address: replies may take another path'),
   badOuterUdpChecksum: def('checksum.bad_outer_udp', 'error', 'VXLAN packets with a wrong outer UDP checksum arrive here: the kernel drops them before vxlan.calico (the NIC/kernel checksum offload bug that stalls Calico VXLAN)'),

@@ -134,6 +134,13 @@ export function verify(model: ClusterModel, flows: FlowView[], options: VerifyOp
       if (seen === 'vxlan' && f.tunnelPort !== null && f.tunnelPort !== model.vxlanPort) {
         raise(FINDINGS.wrongPort, index, f, `${from.name} -> ${to.name}: VXLAN on UDP ${f.tunnelPort}, expected ${model.vxlanPort}`);
       }
+      if (f.vtepMacs) {
+        const wrong = [
+          to.vtepMac && f.vtepMacs.dst !== to.vtepMac ? `destination MAC ${f.vtepMacs.dst} is not ${to.name}'s ${to.vtepMac}` : null,
+          from.vtepMac && f.vtepMacs.src !== from.vtepMac ? `source MAC ${f.vtepMacs.src} is not ${from.name}'s ${from.vtepMac}` : null,
+        ].filter(Boolean);
+        if (wrong.length > 0) raise(FINDINGS.vtepMacMismatch, index, f, `${from.name} -> ${to.name}: inner ${wrong.join(', ')}`);
+      }
       if (nodeByIp(model, innerSrc) && dstPool) {
         raise(FINDINGS.innerSourceIsNodeIp, index, f, `${from.name} -> ${to.name}: inner source ${f.inner.src} is a node IP`);
       }
