@@ -14,54 +14,15 @@ import { renderCsv } from './report/csv.js';
 import { packetLine } from './report/ndjson.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { linkTypeName } from './decode/dispatch.js';
-import type { IssueRecord } from './issues.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, groupDigits, issueLine, Output, type CliIo } from './cli-support.js';
 import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
-import { addFile, addFlags, ModelBuilder, ModelError, type ModelFlags } from './model/sources.js';
+import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
+import { runListInterfaces, runLive } from './live-run.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
+import { captureDevice } from './verify/device.js';
 import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from './verify/expectations.js';
-
-export const EXIT_OK = 0;
-export const EXIT_VIOLATION = 1;
-export const EXIT_UNREADABLE = 2;
-/** A bug in calico-pcap itself (never expected; the fuzzer treats it as a failure). */
-export const EXIT_INTERNAL = 3;
-
-/** Writes to stdout synchronously in large pieces; a closed pipe (`| head`) ends output quietly. */
-class Output {
-  private parts: string[] = [];
-  private size = 0;
-  closed = false;
-  constructor(private readonly write: (s: string) => void) {}
-  push(s: string): void {
-    if (this.closed) return;
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size >= 1 << 16) this.flush();
-  }
-  flush(): void {
-    if (this.parts.length === 0 || this.closed) return;
-    const text = this.parts.join('');
-    this.parts = [];
-    this.size = 0;
-    try {
-      this.write(text);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EPIPE') this.closed = true;
-      else throw err;
-    }
-  }
-}
-
-/** 2114560 -> "2 114 560": byte offsets in messages are easier to read grouped. */
-export function groupDigits(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
-}
-
-export function issueLine(file: string, r: IssueRecord): string {
-  return `calico-pcap: ${file}: packet ${r.packet} at byte ${groupDigits(r.offset)}: ${r.message}`;
-}
 
 function parsePort(value: string, previous: number[]): number[] {
   const port = Number(value);
@@ -87,11 +48,6 @@ interface AnalyzeOptions {
   debug?: boolean;
 }
 
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  isTTY: boolean;
-}
 
 const defaultIo: CliIo = {
   stdout: (s) => process.stdout.write(s),
@@ -175,13 +131,8 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   let model: ClusterModel;
   let expectations: Expectations | undefined;
   try {
-    const builder = new ModelBuilder();
-    for (const file of opts.cluster) addFile(builder, file);
-    addFlags(builder, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
-    model = builder.build();
+    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
     if (opts.expect) expectations = readExpectations(opts.expect);
-    if (model.pools.length === 0) throw new ModelError('verify needs the IP pools: --pool CIDR, or --cluster FILE with pools or IPPool objects');
-    if (model.nodes.length === 0) throw new ModelError('verify needs the nodes: --node NAME=IP/PREFIX, or --cluster FILE with nodes or Node objects');
   } catch (err) {
     if (err instanceof ModelError) {
       io.stderr(`calico-pcap: ${err.message}\n`);
@@ -220,20 +171,6 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
     return differences.length === 0 ? EXIT_OK : EXIT_VIOLATION;
   }
   return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
-}
-
-/**
- * Where the capture was taken: --device, else the pcapng interface name, else the file name
- * (node04-tunl0.pcap). On tunl0 or vxlan.calico packets are already decapsulated.
- */
-function captureDevice(option: string | undefined, run: CaptureRun): { name: string | null; from: string; tunnel: 'vxlan' | 'ipip' | null } {
-  const kind = (name: string): 'vxlan' | 'ipip' | null => (/tunl\d*/.test(name) ? 'ipip' : /vxlan\.calico|vxlan-v6\.calico/.test(name) ? 'vxlan' : null);
-  if (option !== undefined) return { name: option, from: '--device', tunnel: kind(option) };
-  const named = run.interfaces.map((i) => i.name).filter((n): n is string => typeof n === 'string');
-  if (named.length > 0) return { name: named.join(','), from: 'the capture interface name', tunnel: named.every((n) => kind(n) === kind(named[0])) ? kind(named[0]) : null };
-  const base = run.file.split('/').pop() ?? '';
-  const fromFile = kind(base);
-  return fromFile ? { name: fromFile === 'ipip' ? 'tunl0' : 'vxlan.calico', from: 'the file name', tunnel: fromFile } : { name: null, from: 'default', tunnel: null };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -302,7 +239,70 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   ).action(async (capture: string, opts: VerifyOptions) => {
     setExit(await runVerify(capture, opts, io));
   });
+  program
+    .command('live')
+    .description('capture on node interfaces (ens37, tunl0, vxlan.calico, any) through libpcap and report flows, and verdicts when a cluster model is given')
+    .option('-i, --interface <name>', 'interface to capture on (repeatable; "any" for all)', collect, [])
+    .option('-f, --filter <bpf>', "BPF capture filter, e.g. 'udp port 4789 or ip proto 4 or net 10.200.0.0/16'")
+    .option('-s, --snaplen <bytes>', 'bytes kept of each packet', parsePositive(65535), 65535)
+    .option('-c, --count <n>', 'stop after this many packets', parsePositive(Number.MAX_SAFE_INTEGER))
+    .option('--duration <seconds>', 'stop after this many seconds', parsePositive(31_536_000))
+    .option('-w, --write <file>', 'also write the packets: pcap (one interface) or pcapng (several, or a .pcapng name)')
+    .option('--list-interfaces', 'list the interfaces libpcap can capture on, then exit')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'junit']).default('table'))
+    .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
+    .option('--max-flows <n>', 'flows tracked individually', parsePositive(50_000_000), 1_000_000)
+    .option('--max-tunnel-depth <n>', 'nested tunnels followed (1-7)', parsePositive(7), 7)
+    .option('--no-color', 'no colours in the table, even on a terminal')
+    .option('--cluster <file>', 'cluster model for verdicts (as for verify; repeatable)', collect, [])
+    .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
+    .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
+    .option('--node <name=ip/prefix>', 'a node (repeatable)', collect, [])
+    .option('--block <name=cidr>', 'a pod block affine to a node (repeatable)', collect, [])
+    .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
+    .option('--vtep-mac <name=mac>', "MAC of a node's vxlan.calico device (repeatable)", collect, [])
+    .option('--vxlan <mode>', 'vxlanMode: Always, CrossSubnet or Never', parseModeOption)
+    .option('--ipip <mode>', 'ipipMode: Always, CrossSubnet or Never', parseModeOption)
+    .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff))
+    .option('--debug', 'show a stack trace if calico-pcap itself fails')
+    .action(async (opts: LiveCommandOptions) => {
+      setExit(await runLiveCommand(opts, io));
+    });
   return program;
+}
+
+interface LiveCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+  interface: string[];
+  filter?: string;
+  snaplen: number;
+  count?: number;
+  duration?: number;
+  write?: string;
+  listInterfaces?: boolean;
+  format: 'table' | 'json' | 'ndjson' | 'junit';
+  color: boolean;
+  vxlanPort: number[];
+  maxFlows: number;
+  maxTunnelDepth: number;
+  cluster: string[];
+}
+
+async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<number> {
+  if (opts.listInterfaces) return runListInterfaces(io);
+  const wantsModel = opts.cluster.length > 0 || hasModelFlags({ ...opts, vxlanPort: undefined });
+  let model = null;
+  if (wantsModel) {
+    try {
+      model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    } catch (err) {
+      if (err instanceof ModelError) {
+        io.stderr(`calico-pcap: ${err.message}\n`);
+        return EXIT_UNREADABLE;
+      }
+      throw err;
+    }
+  }
+  return runLive(opts, model, io);
 }
 
 /** Runs the command line; resolves to the exit code. */

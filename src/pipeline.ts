@@ -1,5 +1,7 @@
 // The pipeline shared by every command: source -> capture reader -> packet decoder -> analyzer,
-// with an optional per-packet observer (ndjson output). Live capture will be one more reader.
+// with an optional per-packet observer (ndjson output). Files are pulled through CaptureReader;
+// live capture pushes packets into the same PacketProcessor, so decoding, flows, findings and
+// verdicts are one implementation.
 import { openSource } from './capture/source.js';
 import { CaptureReader, type CaptureFormat, type CaptureInterface } from './capture/reader.js';
 import { PacketDecoder, type DecoderOptions } from './decode/decoder.js';
@@ -8,12 +10,44 @@ import { CaptureAnalyzer, type AnalyzerOptions } from './analysis/analyzer.js';
 
 export interface PipelineOptions extends DecoderOptions, AnalyzerOptions {}
 
+/** What is known of a captured record besides its bytes (a CaptureReader, or a live packet). */
+export interface RecordInfo {
+  packetNumber: number;
+  tsSec: number;
+  tsNsec: number;
+  interfaceId: number;
+  caplen: number;
+  origLen: number;
+}
+
 /** Called for every packet after it was decoded and counted; the bytes are valid only during the call. */
-export type PacketObserver = (reader: CaptureReader, packet: DecodedPacket) => void;
+export type PacketObserver = (record: RecordInfo, packet: DecodedPacket) => void;
+
+/** Decoder, analyzer and observer for one run: every source hands its packets to process(). */
+export class PacketProcessor {
+  readonly analyzer: CaptureAnalyzer;
+  private readonly decoder: PacketDecoder;
+  private readonly packet = new DecodedPacket();
+
+  constructor(options: PipelineOptions, private readonly observe?: PacketObserver) {
+    this.analyzer = new CaptureAnalyzer(options);
+    this.decoder = new PacketDecoder(options);
+  }
+
+  /** Decodes and counts the packet at bytes[offset, offset + record.caplen); false once --strict was violated. */
+  process(record: RecordInfo, bytes: Uint8Array, view: DataView, offset: number, fileOffset: number, linktype: number): boolean {
+    const packet = this.packet;
+    this.decoder.decode(packet, bytes, view, offset, record.caplen, record.origLen, linktype);
+    this.analyzer.add(packet, record.packetNumber, fileOffset, record.tsSec, record.tsNsec);
+    if (this.observe) this.observe(record, packet);
+    return this.analyzer.strictViolation === null;
+  }
+}
 
 export interface CaptureRun {
   file: string;
-  format: CaptureFormat;
+  /** pcap, pcapng, or live. */
+  format: CaptureFormat | 'live';
   gzip: boolean;
   interfaces: CaptureInterface[];
   analyzer: CaptureAnalyzer;
@@ -26,7 +60,8 @@ export interface CaptureRun {
 /** Reads, decodes and analyses one capture. Throws SourceOpenError / CaptureFormatError for input that is not a capture. */
 export async function analyzeCapture(path: string, options: PipelineOptions = {}, observe?: PacketObserver): Promise<CaptureRun> {
   const opened = await openSource(path);
-  const analyzer = new CaptureAnalyzer(options);
+  const processor = new PacketProcessor(options, observe);
+  const analyzer = processor.analyzer;
   let reader: CaptureReader;
   try {
     reader = await CaptureReader.open(opened.source, analyzer);
@@ -34,16 +69,11 @@ export async function analyzeCapture(path: string, options: PipelineOptions = {}
     await opened.source.close().catch(() => {});
     throw err;
   }
-  const decoder = new PacketDecoder(options);
-  const packet = new DecodedPacket();
   let stoppedByStrict = false;
   try {
     outer: for (;;) {
       while (reader.next()) {
-        decoder.decode(packet, reader.bytes, reader.view, reader.dataOffset, reader.caplen, reader.origLen, reader.linktype);
-        analyzer.add(packet, reader.packetNumber, reader.dataFileOffset, reader.tsSec, reader.tsNsec);
-        if (observe) observe(reader, packet);
-        if (analyzer.strictViolation) {
+        if (!processor.process(reader, reader.bytes, reader.view, reader.dataOffset, reader.dataFileOffset, reader.linktype)) {
           stoppedByStrict = true;
           break outer;
         }

@@ -76,6 +76,17 @@ export class ModelBuilder {
   }
 }
 
+/** Everything a command line gives for the model: files first, then flags (which override). */
+export function buildModel(files: string[], flags: ModelFlags): ClusterModel {
+  const builder = new ModelBuilder();
+  for (const file of files) addFile(builder, file);
+  addFlags(builder, flags);
+  const model = builder.build();
+  if (model.pools.length === 0) throw new ModelError('verify needs the IP pools: --pool CIDR, or --cluster FILE with pools or IPPool objects');
+  if (model.nodes.length === 0) throw new ModelError('verify needs the nodes: --node NAME=IP/PREFIX, or --cluster FILE with nodes or Node objects');
+  return model;
+}
+
 // ---------- flags ----------
 
 export interface ModelFlags {

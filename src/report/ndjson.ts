@@ -1,7 +1,7 @@
 // `--format ndjson`: one JSON object per packet, per line, written as packets are decoded.
 // Strings are built only here, for the output the user asked for.
 import { ISSUES } from '../issues.js';
-import type { CaptureReader } from '../capture/reader.js';
+import type { RecordInfo } from '../pipeline.js';
 import { LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { formatIpAddress } from '../analysis/address.js';
@@ -22,7 +22,7 @@ export interface PacketLine {
   issues?: string[];
 }
 
-export function packetLine(reader: CaptureReader, p: DecodedPacket): PacketLine {
+export function packetLine(reader: RecordInfo, p: DecodedPacket): PacketLine {
   const b = p.bytes;
   const layers: string[] = [];
   for (let i = 0; i < p.layerCount; i++) layers.push(LAYER_NAMES[p.layerKind[i]]);
