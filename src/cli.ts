@@ -18,7 +18,7 @@ import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, groupDigits, i
 import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
-import { runListInterfaces, runLive } from './live-run.js';
+import { runListInterfaces, runLive, type LiveOptions } from './live-run.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
 import { captureDevice } from './verify/device.js';
@@ -182,6 +182,21 @@ function parseModeOption(value: string): string {
   return value;
 }
 
+/** The cluster model options of verify and live. */
+function addModelOptions(cmd: Command): Command {
+  return cmd
+    .option('--cluster <file>', 'cluster model: a calico-pcap cluster file, or kubectl/calicoctl YAML or JSON (Node, IPPool, IPAMBlock, BlockAffinity), or a directory of them; repeatable', collect, [])
+    .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
+    .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
+    .option('--node <name=ip/prefix>', 'a node and the address/prefix Calico registered for it (repeatable)', collect, [])
+    .option('--block <name=cidr>', 'a pod block affine to a node (repeatable); learned from the capture when not given', collect, [])
+    .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
+    .option('--vtep-mac <name=mac>', "MAC of a node's vxlan.calico device (repeatable): the frame inside VXLAN must be addressed to it", collect, [])
+    .option('--vxlan <mode>', 'vxlanMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
+    .option('--ipip <mode>', 'ipipMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
+    .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff));
+}
+
 /** The options every command that reads a capture shares. */
 function addCaptureOptions(cmd: Command, formats: string[]): Command {
   return cmd
@@ -217,29 +232,19 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     setExit(await runAnalyze(capture, opts, io));
   });
 
-  addCaptureOptions(
+  addModelOptions(addCaptureOptions(
     program
       .command('verify')
       .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model')
       .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
-      .option('--cluster <file>', 'cluster model: a calico-pcap cluster file, or kubectl/calicoctl YAML or JSON (Node, IPPool, IPAMBlock, BlockAffinity); repeatable', collect, [])
-      .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
-      .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
-      .option('--node <name=ip/prefix>', 'a node and the address/prefix Calico registered for it (repeatable)', collect, [])
-      .option('--block <name=cidr>', 'a pod block affine to a node (repeatable); learned from the capture when not given', collect, [])
-      .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
-      .option('--vtep-mac <name=mac>', "MAC of a node's vxlan.calico device (repeatable): the frame inside VXLAN must be addressed to it", collect, [])
-      .option('--vxlan <mode>', 'vxlanMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
-      .option('--ipip <mode>', 'ipipMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
-      .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff))
       .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, else the file name')
       .option('--expect <file>', 'pinned expectations (result, pairs, findings, flows): exit 0 when the capture shows exactly them, 1 with a diff otherwise')
       .option('--write-expect <file>', 'write the expectations this capture shows, to pin them'),
     ['table', 'json', 'junit'],
-  ).action(async (capture: string, opts: VerifyOptions) => {
+  )).action(async (capture: string, opts: VerifyOptions) => {
     setExit(await runVerify(capture, opts, io));
   });
-  program
+  const live = program
     .command('live')
     .description('capture on node interfaces (ens37, tunl0, vxlan.calico, any) through libpcap and report flows, and verdicts when a cluster model is given')
     .option('-i, --interface <name>', 'interface to capture on (repeatable; "any" for all)', collect, [])
@@ -254,36 +259,15 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--max-flows <n>', 'flows tracked individually', parsePositive(50_000_000), 1_000_000)
     .option('--max-tunnel-depth <n>', 'nested tunnels followed (1-7)', parsePositive(7), 7)
     .option('--no-color', 'no colours in the table, even on a terminal')
-    .option('--cluster <file>', 'cluster model for verdicts (as for verify; repeatable)', collect, [])
-    .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
-    .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
-    .option('--node <name=ip/prefix>', 'a node (repeatable)', collect, [])
-    .option('--block <name=cidr>', 'a pod block affine to a node (repeatable)', collect, [])
-    .option('--tunnel-addr <name=ip>', "a node's tunnel address (repeatable)", collect, [])
-    .option('--vtep-mac <name=mac>', "MAC of a node's vxlan.calico device (repeatable)", collect, [])
-    .option('--vxlan <mode>', 'vxlanMode: Always, CrossSubnet or Never', parseModeOption)
-    .option('--ipip <mode>', 'ipipMode: Always, CrossSubnet or Never', parseModeOption)
-    .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff))
-    .option('--debug', 'show a stack trace if calico-pcap itself fails')
-    .action(async (opts: LiveCommandOptions) => {
-      setExit(await runLiveCommand(opts, io));
-    });
+    .option('--debug', 'show a stack trace if calico-pcap itself fails');
+  addModelOptions(live).action(async (opts: LiveCommandOptions) => {
+    setExit(await runLiveCommand(opts, io));
+  });
   return program;
 }
 
-interface LiveCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
-  interface: string[];
-  filter?: string;
-  snaplen: number;
-  count?: number;
-  duration?: number;
-  write?: string;
+interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
   listInterfaces?: boolean;
-  format: 'table' | 'json' | 'ndjson' | 'junit';
-  color: boolean;
-  vxlanPort: number[];
-  maxFlows: number;
-  maxTunnelDepth: number;
   cluster: string[];
 }
 
