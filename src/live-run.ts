@@ -72,10 +72,12 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
 
   try {
     capture = LiveCapture.open(opts.interface, opts.filter ?? '', (iface, bytes, nbytes) => {
-      const nowMs = performance.timeOrigin + performance.now();
+      // Stamped on arrival, in whole microseconds: what the -w file can hold, so that analysing
+      // it later gives exactly the report shown live.
+      const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
       record.packetNumber++;
-      record.tsSec = Math.floor(nowMs / 1000);
-      record.tsNsec = Math.min(999_999_999, Math.round((nowMs - record.tsSec * 1000) * 1e6));
+      record.tsSec = Math.floor(nowUs / 1e6);
+      record.tsNsec = (nowUs - record.tsSec * 1e6) * 1000;
       record.interfaceId = iface;
       record.origLen = nbytes;
       record.caplen = Math.min(nbytes, opts.snaplen);

@@ -1,0 +1,485 @@
+// `calico-pcap live` end to end: real packets on a real interface.
+//
+// A two-node Calico datapath is built in network namespaces (test/support/netns-lab.ts):
+// pod01 (10.200.2.10) behind node01 (10.0.2.201) and pod04 (10.200.255.10) behind node04
+// (10.0.1.204), tunnelled over VXLAN (kernel vxlan.calico, VNI 4096) or IPIP (tunl0, served
+// by fixtures/make/ipip-tunnel.py). `live` runs inside node04's namespace on its uplink ens37
+// while pod01 pings pod04; its JSON report, its -w file and `analyze` of that file must agree.
+//
+// Needs root (namespaces, packet sockets) and the optional native module `cap`; without
+// them the suite is reported as SKIPPED with the reason. Every packet stays inside the
+// namespaces the lab creates; they are deleted in afterAll, and on process exit/signals.
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildLab,
+  cmdline,
+  leftoverNamespaces,
+  LAB_PREFIX,
+  NODE_IP,
+  POD_IP,
+  stillRunning,
+  VNI,
+  type Lab,
+} from './support/netns-lab.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist', 'cli.js');
+const TEST_TIMEOUT = 30_000;
+/** Every process the labs started (tunnels, live runs), checked at the end. */
+const spawnedByLabs: { pid: number; cmd: string }[] = [];
+const LAB_TIMEOUT = 60_000;
+
+// ------------------------------------------------------------------ skip logic
+
+function skipReason(): string | null {
+  if (process.platform !== 'linux') return `needs Linux network namespaces (platform is ${process.platform})`;
+  const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+  if (uid !== 0) return `not running as root (uid ${uid}); the lab creates network namespaces and live opens packet sockets`;
+  try {
+    createRequire(import.meta.url)('cap');
+  } catch (e) {
+    return `the optional native module 'cap' (libpcap binding) cannot be loaded: ${(e as Error).message.split('\n')[0]}`;
+  }
+  return null;
+}
+const SKIP = skipReason();
+
+// Registered only when skipping (a describe.runIf block would still show up as "1 skipped"
+// in a normal root run): a test marked skipped whose title says why, plus a console warning.
+if (SKIP) {
+  describe.runIf(SKIP)('live (SKIPPED)', () => {
+    it(`SKIPPED: live end-to-end tests not run: ${SKIP}`, (ctx) => {
+      console.warn(`\n*** test/live.test.ts SKIPPED: ${SKIP} ***\n`);
+      ctx.skip();
+    });
+  });
+}
+
+/** Running the CLI as an unprivileged user (for the "not permitted" case): setpriv to nobody. */
+const UNPRIVILEGED = ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'];
+function unprivilegedSkipReason(): string | null {
+  if (SKIP) return SKIP;
+  const r = spawnSync(UNPRIVILEGED[0], [...UNPRIVILEGED.slice(1), process.execPath, CLI, '--version'], { encoding: 'utf8', cwd: ROOT, timeout: 20_000 });
+  if (r.error) return `setpriv not available (${r.error.message})`;
+  if (r.status !== 0) return `uid 65534 cannot run ${process.execPath} ${CLI} (exit ${r.status}: ${(r.stderr ?? '').trim().split('\n')[0]})`;
+  return null;
+}
+const UNPRIVILEGED_SKIP = unprivilegedSkipReason();
+
+// ------------------------------------------------------------------ helpers
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+interface LiveRun {
+  child: ChildProcess;
+  /** Number of -i options: live opens one packet socket per interface. */
+  interfaces: number;
+  pid: number;
+  started: number;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<Exit>;
+}
+
+/** Socket inodes of `pid` that are AF_PACKET sockets (libpcap's capture socket). */
+function ownPacketSockets(pid: number): string[] {
+  let table: string;
+  try {
+    table = readFileSync(`/proc/${pid}/net/packet`, 'utf8');
+  } catch {
+    return [];
+  }
+  const inodes = new Set(
+    table
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/).pop()!),
+  );
+  const own: string[] = [];
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+        if (m && inodes.has(m[1])) own.push(m[1]);
+      } catch {
+        /* fd closed meanwhile */
+      }
+    }
+  } catch {
+    return [];
+  }
+  return own;
+}
+
+/** live runs still going: a failed test's run is killed in afterEach, not left capturing. */
+const activeRuns = new Set<LiveRun>();
+
+/** Starts `node dist/cli.js live ARGS` in a lab namespace with `ip netns exec`. */
+function startLive(lab: Lab, ns: string, args: string[]): LiveRun {
+  const started = Date.now();
+  const child = lab.spawnIn(ns, [process.execPath, CLI, 'live', ...args], { cwd: ROOT });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<Exit>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err, ms: Date.now() - started })),
+  );
+  const interfaces = args.filter((a) => a === '-i' || a === '--interface').length;
+  const run: LiveRun = { child, interfaces, pid: child.pid!, started, stdout: () => out, stderr: () => err, exited };
+  activeRuns.add(run);
+  void exited.then(() => activeRuns.delete(run));
+  return run;
+}
+
+/**
+ * Waits until live is capturing: `ip netns exec` has exec'd node in place (the spawned pid's
+ * command line is the CLI), the process holds an AF_PACKET socket per -i, and at least ~1 s has
+ * passed since the start (libpcap sets the BPF filter after opening the socket).
+ */
+async function waitCapturing(run: LiveRun, timeoutMs = 15_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  let opened = 0;
+  for (;;) {
+    if (run.child.exitCode !== null || run.child.signalCode !== null) {
+      throw new Error(`live exited before capturing (code ${run.child.exitCode}, signal ${run.child.signalCode}); stderr: ${run.stderr().trim()}`);
+    }
+    if (!opened && cmdline(run.pid).includes(CLI) && ownPacketSockets(run.pid).length >= run.interfaces) opened = Date.now();
+    if (opened && Date.now() - opened >= 500 && Date.now() - run.started >= 1000) return;
+    if (Date.now() > end) {
+      throw new Error(`live did not open ${run.interfaces} packet socket(s) within ${timeoutMs} ms; cmdline "${cmdline(run.pid)}"; stderr: ${run.stderr().trim()}`);
+    }
+    await sleep(50);
+  }
+}
+
+async function waitExit(run: LiveRun, timeoutMs = 15_000): Promise<Exit> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), timeoutMs)));
+  const r = await Promise.race([run.exited, timeout]);
+  clearTimeout(timer);
+  if (r === 'timeout') {
+    run.child.kill('SIGKILL');
+    const e = await run.exited;
+    throw new Error(`live did not exit within ${timeoutMs} ms (killed); stdout: ${e.stdout.slice(0, 2000)} stderr: ${e.stderr.trim()}`);
+  }
+  return r;
+}
+
+/** `node dist/cli.js ARGS` in a lab namespace, synchronously (optionally behind a wrapper such as setpriv). */
+function cliInNs(ns: string, args: string[], timeoutMs = 20_000, wrapper: string[] = []): Exit {
+  const t = Date.now();
+  const r = spawnSync('ip', ['netns', 'exec', ns, ...wrapper, process.execPath, CLI, ...args], { encoding: 'utf8', cwd: ROOT, timeout: timeoutMs });
+  return { code: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: Date.now() - t };
+}
+
+function parseJson(what: string, e: Exit): any {
+  try {
+    return JSON.parse(e.stdout);
+  } catch (err) {
+    throw new Error(`${what}: stdout is not one JSON document (${(err as Error).message}); exit ${e.code}; stdout: ${e.stdout.slice(0, 2000)}; stderr: ${e.stderr.trim()}`);
+  }
+}
+
+function analyzeJson(file: string): any {
+  const r = spawnSync(process.execPath, [CLI, 'analyze', file, '--format', 'json'], { encoding: 'utf8', cwd: ROOT, timeout: 20_000 });
+  expect(r.status, `analyze ${file}: ${r.stderr}`).toBe(0);
+  return parseJson(`analyze ${file}`, { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, ms: 0 });
+}
+
+const FLOW_FIELDS = ['encapsulation', 'outer', 'vni', 'inner', 'protocol', 'sport', 'dport', 'packets', 'bytes'] as const;
+function flowsOf(doc: any): Record<string, unknown>[] {
+  expect(Array.isArray(doc.flows), 'flows[] in the JSON document').toBe(true);
+  return (doc.flows as any[])
+    .map((f) => Object.fromEntries(FLOW_FIELDS.map((k) => [k, f[k] ?? null])))
+    .sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : JSON.stringify(a) > JSON.stringify(b) ? 1 : 0));
+}
+
+/** File format and number of packet records, read independently of calico-pcap. */
+function captureFacts(file: string): { format: 'pcap' | 'pcapng'; records: number } {
+  const d = readFileSync(file);
+  expect(d.length, `${file} has a header`).toBeGreaterThanOrEqual(24);
+  const magic = d.readUInt32LE(0);
+  if (magic === 0x0a0d0d0a) {
+    const le = d.readUInt32LE(8) === 0x1a2b3c4d;
+    const u32 = (o: number) => (le ? d.readUInt32LE(o) : d.readUInt32BE(o));
+    let off = 0;
+    let records = 0;
+    while (off + 12 <= d.length) {
+      const type = u32(off);
+      const len = u32(off + 4);
+      expect(len >= 12 && off + len <= d.length, `${file}: pcapng block at ${off} complete`).toBe(true);
+      if (type === 6 || type === 3 || type === 2) records++; // EPB, SPB, obsolete PB
+      off += len;
+    }
+    expect(off, `${file}: no trailing partial block`).toBe(d.length);
+    return { format: 'pcapng', records };
+  }
+  let le: boolean;
+  if (magic === 0xa1b2c3d4 || magic === 0xa1b23c4d) le = true;
+  else if (magic === 0xd4c3b2a1 || magic === 0x4d3cb2a1) le = false;
+  else throw new Error(`${file}: not a pcap/pcapng file (magic 0x${magic.toString(16)})`);
+  let off = 24;
+  let records = 0;
+  while (off + 16 <= d.length) {
+    const incl = le ? d.readUInt32LE(off + 8) : d.readUInt32BE(off + 8);
+    off += 16 + incl;
+    records++;
+  }
+  expect(off, `${file}: no trailing partial record`).toBe(d.length);
+  return { format: 'pcap', records };
+}
+
+/** Packet count according to tcpdump (and tshark, when installed). */
+function externalCounts(file: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  // -tt: every packet starts with an epoch timestamp; VXLAN packets print the inner packet on a 2nd line
+  const td = spawnSync('tcpdump', ['-n', '-tt', '-r', file], { encoding: 'utf8' });
+  expect(td.status, `tcpdump -r ${file}: ${td.stderr}`).toBe(0);
+  counts.tcpdump = td.stdout.split('\n').filter((l) => /^\d{9,}\.\d+ /.test(l)).length;
+  const which = spawnSync('sh', ['-c', 'command -v tshark'], { encoding: 'utf8' });
+  if (which.status === 0 && which.stdout.trim()) {
+    const ts = spawnSync(which.stdout.trim(), ['-n', '-r', file, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' });
+    expect(ts.status, `tshark -r ${file}: ${ts.stderr}`).toBe(0);
+    counts.tshark = ts.stdout.split('\n').filter((l) => /^\d+$/.test(l.trim())).length;
+  }
+  return counts;
+}
+
+/** The -w file holds exactly the packets of the report, and analyze sees the same flows. */
+function expectFileMatchesReport(file: string, doc: any, packets: number, format: 'pcap' | 'pcapng' = 'pcap'): void {
+  expect(existsSync(file), `${file} written`).toBe(true);
+  const facts = captureFacts(file);
+  expect(facts.format).toBe(format);
+  expect(facts.records).toBe(packets);
+  for (const [tool, n] of Object.entries(externalCounts(file))) expect(n, `${tool} -r ${file}`).toBe(packets);
+  const analyzed = analyzeJson(file);
+  expect(analyzed.totals.packets).toBe(packets);
+  expect(analyzed.totals.packets).toBe(doc.totals.packets);
+  expect(flowsOf(analyzed)).toEqual(flowsOf(doc));
+  // "Exactly the report that was shown live": the whole flow list and totals, times included.
+  expect(analyzed.flows).toEqual(doc.flows);
+  expect(analyzed.totals).toEqual(doc.totals);
+}
+
+/** Flows of 3 (or n) pings pod01 -> pod04 through the tunnel, seen on node04's ens37. */
+function expectPodPingFlows(doc: any, encapsulation: 'vxlan' | 'ipip', packets: number): void {
+  expect(doc.totals.packets).toBe(packets);
+  const flows = doc.flows as any[];
+  expect(flows.length).toBeGreaterThan(0);
+  for (const f of flows) {
+    expect(f.encapsulation).toBe(encapsulation);
+    if (encapsulation === 'vxlan') expect(f.vni).toBe(VNI);
+    expect(f.protocol).toBe('icmp');
+  }
+  const pairs = (k: 'outer' | 'inner') => [...new Set(flows.map((f) => `${f[k]?.src} -> ${f[k]?.dst}`))].sort();
+  expect(pairs('outer')).toEqual([`${NODE_IP.node04} -> ${NODE_IP.node01}`, `${NODE_IP.node01} -> ${NODE_IP.node04}`].sort());
+  expect(pairs('inner')).toEqual([`${POD_IP.node04} -> ${POD_IP.node01}`, `${POD_IP.node01} -> ${POD_IP.node04}`].sort());
+  expect(flows.reduce((s, f) => s + f.packets, 0)).toBe(packets);
+  // requests and replies: half each way
+  const fromPod01 = flows.filter((f) => f.inner.src === POD_IP.node01).reduce((s, f) => s + f.packets, 0);
+  expect(fromPod01).toBe(packets / 2);
+}
+
+function ping(lab: Lab, count: number): string {
+  return lab.exec('pod01', ['ping', '-n', '-c', String(count), '-i', '0.2', '-W', '2', POD_IP.node04]);
+}
+
+function describeLab(mode: 'vxlan' | 'ipip', body: (get: () => { lab: Lab; dir: string }) => void): void {
+  describe.skipIf(SKIP)(`live on a ${mode.toUpperCase()} lab (network namespaces)`, () => {
+    let lab: Lab | undefined;
+    let dir = '';
+    beforeAll(async () => {
+      expect(existsSync(CLI), `${CLI} (run npx tsc -p . first)`).toBe(true);
+      dir = mkdtempSync(join(tmpdir(), `calico-pcap-live-${mode}-`));
+      lab = await buildLab(mode);
+    }, LAB_TIMEOUT);
+    afterEach(async () => {
+      for (const run of [...activeRuns]) {
+        run.child.kill('SIGKILL');
+        await run.exited;
+      }
+    });
+    afterAll(async () => {
+      if (lab) spawnedByLabs.push(...lab.spawned);
+      await lab?.teardown();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    }, LAB_TIMEOUT);
+    body(() => {
+      if (!lab) throw new Error('lab not built');
+      return { lab, dir };
+    });
+  });
+}
+
+// ------------------------------------------------------------------ VXLAN
+
+describeLab('vxlan', (get) => {
+  it('--count 6: three pod pings through vxlan.calico = 6 VXLAN packets, report = -w file = analyze', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'count.pcap');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '--count', '6', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = parseJson('live --format json', e);
+    expect(doc.live?.interfaces).toEqual(['ens37']);
+    expect(doc.live?.packets).toBe(6);
+    expect(doc.live?.stoppedBy).toBe('count');
+    expectPodPingFlows(doc, 'vxlan', 6);
+    expectFileMatchesReport(out, doc, 6);
+  }, TEST_TIMEOUT);
+
+  it('SIGINT mid-capture: exit 0, stoppedBy signal, the -w file holds exactly the reported packets', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'sigint.pcap');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    // `ip netns exec` execs in place: the pid we spawned is node running the CLI, not `ip`
+    expect(cmdline(run.pid)).toContain(`${CLI} live`);
+    expect(realpathSync(readlinkSync(`/proc/${run.pid}/exe`))).toBe(realpathSync(process.execPath));
+    ping(lab, 4);
+    await sleep(300); // the last reply is on the wire; let it reach the capture
+    expect(run.child.exitCode, `live still running; stderr: ${run.stderr()}`).toBeNull();
+    run.child.kill('SIGINT');
+    const e = await waitExit(run);
+    expect(e.signal, `live died of a signal; stderr: ${e.stderr}`).toBeNull();
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = parseJson('live --format json after SIGINT', e);
+    expect(doc.live?.stoppedBy).toBe('signal');
+    expect(doc.live?.packets).toBe(8);
+    expectPodPingFlows(doc, 'vxlan', 8);
+    expectFileMatchesReport(out, doc, 8);
+  }, TEST_TIMEOUT);
+
+  it('SIGTERM mid-capture with a .pcapng name: exit 0, stoppedBy signal, complete pcapng', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'sigterm.pcapng');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 2);
+    await sleep(300);
+    run.child.kill('SIGTERM');
+    const e = await waitExit(run);
+    expect(e.signal, `live died of a signal; stderr: ${e.stderr}`).toBeNull();
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = parseJson('live --format json after SIGTERM', e);
+    expect(doc.live?.stoppedBy).toBe('signal');
+    expectPodPingFlows(doc, 'vxlan', 4);
+    expectFileMatchesReport(out, doc, 4, 'pcapng');
+  }, TEST_TIMEOUT);
+
+  it('--duration 2 stops by itself: stoppedBy duration, after about 2 s', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'duration.pcap');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '--duration', '2', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 2);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    expect(e.ms).toBeGreaterThanOrEqual(2000);
+    expect(e.ms).toBeLessThan(15_000);
+    const doc = parseJson('live --duration 2 --format json', e);
+    expect(doc.live?.stoppedBy).toBe('duration');
+    expect(doc.live?.packets).toBe(4);
+    expectPodPingFlows(doc, 'vxlan', 4);
+    expectFileMatchesReport(out, doc, 4);
+  }, TEST_TIMEOUT);
+
+  it('two interfaces (ens37 + vxlan.calico): -w x.pcap is a pcapng with both, = analyze', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'two.pcap');
+    // ens37 carries the VXLAN packets, vxlan.calico the same pings decapsulated: 6 + 6
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '-i', 'vxlan.calico', '--filter', 'udp port 4789 or icmp', '--count', '12', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = parseJson('live -i ens37 -i vxlan.calico --format json', e);
+    expect(doc.live?.interfaces).toEqual(['ens37', 'vxlan.calico']);
+    expect(doc.live?.packets).toBe(12);
+    expect(doc.live?.stoppedBy).toBe('count');
+    expect(doc.totals.packets).toBe(12);
+    const flows = doc.flows as any[];
+    const by = (enc: string) => flows.filter((f) => f.encapsulation === enc).reduce((s, f) => s + f.packets, 0);
+    expect(by('vxlan')).toBe(6);
+    expect(flows.filter((f) => f.encapsulation !== 'vxlan').every((f) => f.outer === null)).toBe(true);
+    for (const f of flows) expect([POD_IP.node01, POD_IP.node04]).toContain(f.inner.src);
+    expectFileMatchesReport(out, doc, 12, 'pcapng');
+  }, TEST_TIMEOUT);
+
+  it('unknown interface: exit 2, one line naming it and listing the interfaces', () => {
+    const { lab } = get();
+    const e = cliInNs(lab.ns.node04, ['live', '-i', 'nosuch0', '--count', '1', '--format', 'json']);
+    expect(e.code, `stdout: ${e.stdout} stderr: ${e.stderr}`).toBe(2);
+    const msg = e.stderr.trim();
+    expect(msg.split('\n'), `one line: ${msg}`).toHaveLength(1);
+    expect(msg).toContain('nosuch0');
+    expect(msg).toContain('ens37');
+  }, TEST_TIMEOUT);
+
+  it.skipIf(UNPRIVILEGED_SKIP)(`not permitted (uid 65534 via setpriv): exit 2, one line${UNPRIVILEGED_SKIP ? ` (SKIPPED: ${UNPRIVILEGED_SKIP})` : ''}`, () => {
+    const { lab } = get();
+    const e = cliInNs(lab.ns.node04, ['live', '-i', 'ens37', '--count', '1', '--format', 'json'], 20_000, UNPRIVILEGED);
+    expect(e.code, `stdout: ${e.stdout} stderr: ${e.stderr}`).toBe(2);
+    const msg = e.stderr.trim();
+    expect(msg.split('\n'), `one line: ${msg}`).toHaveLength(1);
+    expect(msg).toMatch(/permi|not permitted|root|capabilit/i);
+    expect(e.stdout).toBe('');
+  }, TEST_TIMEOUT);
+
+  it("bad BPF filter: exit 2, one line quoting libpcap's message", () => {
+    const { lab } = get();
+    const e = cliInNs(lab.ns.node04, ['live', '-i', 'ens37', '--filter', 'udp porrt 1', '--count', '1', '--format', 'json']);
+    expect(e.code, `stdout: ${e.stdout} stderr: ${e.stderr}`).toBe(2);
+    const msg = e.stderr.trim();
+    expect(msg.split('\n'), `one line: ${msg}`).toHaveLength(1);
+    expect(msg).toMatch(/syntax error|parse error/i);
+  }, TEST_TIMEOUT);
+});
+
+// ------------------------------------------------------------------ IPIP
+
+describeLab('ipip', (get) => {
+  it('--count 6: three pod pings through tunl0 = 6 IPIP packets, report = -w file = analyze', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'ipip.pcap');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'ip proto 4', '--count', '6', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = parseJson('live --format json', e);
+    expect(doc.live?.interfaces).toEqual(['ens37']);
+    expect(doc.live?.packets).toBe(6);
+    expect(doc.live?.stoppedBy).toBe('count');
+    expectPodPingFlows(doc, 'ipip', 6);
+    expectFileMatchesReport(out, doc, 6);
+  }, TEST_TIMEOUT);
+});
+
+// ------------------------------------------------------------------ nothing left behind
+
+describe.skipIf(SKIP)('live lab cleanup', () => {
+  it('leaves no namespace and no live or ipip-tunnel process behind', () => {
+    expect(leftoverNamespaces(), `namespaces ${LAB_PREFIX}*`).toEqual([]);
+    expect(spawnedByLabs.length).toBeGreaterThan(0);
+    expect(stillRunning(spawnedByLabs)).toEqual([]);
+  });
+});
