@@ -456,6 +456,25 @@ describeLab('vxlan', (get) => {
 
 // ------------------------------------------------------------------ IPIP
 
+// On a terminal the table refreshes about once a second, in place (cursor home + clear), then
+// the final report; `script` gives the live process a real pseudo-terminal.
+describeLab('vxlan', (get) => {
+  it('on a terminal: the table refreshes in place about once a second, then the final report', async () => {
+    const { lab, dir } = get();
+    const typescript = join(dir, 'tty.out');
+    const child = lab.spawnIn(lab.ns.node04, ['script', '-qfc', `node ${CLI} live -i ens37 --duration 3`, typescript], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 1200));
+    ping(lab, 3);
+    expect(await exited).toBe(0);
+    const screen = readFileSync(typescript, 'utf8');
+    const refreshes = screen.split('\x1b[H\x1b[2J').length - 1;
+    expect(refreshes).toBeGreaterThanOrEqual(2); // at 1 s, 2 s (and the clear before the final report)
+    expect(screen).toMatch(/\d+ packets\/s on ens37; Ctrl-C to stop/);
+    expect(screen).toMatch(/captured 6 packets on ens37 in [\d.]+ s \(stopped by duration\)/);
+  }, TEST_TIMEOUT);
+});
+
 describeLab('ipip', (get) => {
   it('--count 6: three pod pings through tunl0 = 6 IPIP packets, report = -w file = analyze', async () => {
     const { lab, dir } = get();
