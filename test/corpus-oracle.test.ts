@@ -98,11 +98,13 @@ describe.skipIf(!corpusPresent)(`shared corpus against the tshark oracle (${CORP
   }
 });
 
-describe.runIf(!corpusPresent)('shared corpus', () => {
-  it(`is absent at ${CORPUS_ROOT}: the oracle comparison was SKIPPED (set CALICO_PCAP_CORPUS)`, () => {
-    expect(corpusPresent).toBe(false);
+// Registered only when absent, so that a normal run shows no skipped test at all.
+if (!corpusPresent) {
+  console.warn(`*** corpus-oracle.test.ts: the shared corpus is absent at ${CORPUS_ROOT}: the oracle comparison was SKIPPED (set CALICO_PCAP_CORPUS) ***`);
+  describe('shared corpus', () => {
+    it.skip(`is absent at ${CORPUS_ROOT}: the oracle comparison was SKIPPED (set CALICO_PCAP_CORPUS)`, () => {});
   });
-});
+}
 
 // The project's own kernel fixtures, dissected by tshark on the spot (CI installs it).
 const tsharkPresent = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
@@ -126,8 +128,9 @@ describe.skipIf(!tsharkPresent)('kernel fixtures against tshark run now', () => 
   }
 });
 
-describe.runIf(!tsharkPresent)('kernel fixtures against tshark', () => {
-  it('SKIPPED: tshark is not installed (CI installs it)', () => {
-    expect(tsharkPresent).toBe(false);
+if (!tsharkPresent) {
+  console.warn('*** corpus-oracle.test.ts: tshark is not installed: the kernel fixtures were not checked against it (CI installs it) ***');
+  describe('kernel fixtures against tshark', () => {
+    it.skip('SKIPPED: tshark is not installed (CI installs it)', () => {});
   });
-});
+}
