@@ -19,6 +19,8 @@ import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
 import { runListInterfaces, runLive, type LiveOptions } from './live-run.js';
+import { correlate } from './correlate/correlate.js';
+import { renderCorrelateTable } from './report/correlate-report.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
 import { captureDevice } from './verify/device.js';
@@ -244,6 +246,22 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   )).action(async (capture: string, opts: VerifyOptions) => {
     setExit(await runVerify(capture, opts, io));
   });
+  addModelOptions(
+    program
+      .command('correlate')
+      .description('follow each inner packet across captures taken at the same time on several nodes: matched, lost, one-way latency, decapsulation')
+      .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
+      .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+      .option('--window <duration>', 'sightings of one inner packet further apart than this are different packets (2s, 500ms)', '2s')
+      .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
+      .option('--fail-on-loss', 'exit 1 when a packet was lost between nodes or not decapsulated')
+      .option('--own-span', "each capture covers only its own first to last packet (default: they were taken at the same time and all cover the whole span)")
+      .option('--no-color', 'no colours in the table, even on a terminal')
+      .option('--debug', 'show a stack trace if calico-pcap itself fails'),
+  ).action(async (captures: string[], opts: CorrelateCommandOptions) => {
+    setExit(await runCorrelateCommand(captures, opts, io));
+  });
+
   const live = program
     .command('live')
     .description('capture on node interfaces (ens37, tunl0, vxlan.calico, any) through libpcap and report flows, and verdicts when a cluster model is given')
@@ -264,6 +282,67 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     setExit(await runLiveCommand(opts, io));
   });
   return program;
+}
+
+interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+  window: string;
+  format: 'table' | 'json' | 'ndjson';
+  cluster: string[];
+  vxlanPort: number[];
+  color: boolean;
+  failOnLoss?: boolean;
+  ownSpan?: boolean;
+}
+
+async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
+  const window = parseDuration(opts.window);
+  if (window === null) {
+    io.stderr(`calico-pcap: --window "${opts.window}" is not a duration (2s, 500ms, 1.5)\n`);
+    return EXIT_UNREADABLE;
+  }
+  let model = null;
+  if (opts.cluster.length > 0 || hasModelFlags({ ...opts, vxlanPort: undefined })) {
+    try {
+      model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    } catch (err) {
+      if (err instanceof ModelError) {
+        io.stderr(`calico-pcap: ${err.message}\n`);
+        return EXIT_UNREADABLE;
+      }
+      throw err;
+    }
+  }
+  const out = new Output((s) => io.stdout(s));
+  const inputs = captures.map((c) => {
+    const m = /^([^=/]+)=(.+)$/.exec(c);
+    return m ? { node: m[1], file: m[2] } : { file: c };
+  });
+  let doc;
+  try {
+    doc = await correlate(inputs, {
+      windowSeconds: window, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
+      onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
+    });
+  } catch (err) {
+    if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
+      io.stderr(`calico-pcap: ${err.message}\n`);
+      return EXIT_UNREADABLE;
+    }
+    throw err;
+  }
+  if (opts.format === 'json') out.push(JSON.stringify(doc, null, 2) + '\n');
+  else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
+  else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
+  out.flush();
+  return opts.failOnLoss && (doc.lost > 0 || doc.decapsulation.some((d) => d.dropped > 0)) ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** "2s", "500ms", "1.5" (seconds). */
+function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  if (!m) return null;
+  const v = Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
+  return v > 0 ? v : null;
 }
 
 interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
