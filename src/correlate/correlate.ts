@@ -15,7 +15,7 @@ import type { IssueSink } from '../issues.js';
 import { isoTime } from '../report/time.js';
 import { TOOL_VERSION } from '../report/document.js';
 import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, type ClusterModel } from '../model/cluster.js';
-import { parseIpv4 } from '../model/ipv4.js';
+import { formatIpv4, parseIpv4 } from '../model/ipv4.js';
 import { captureDevice } from '../verify/device.js';
 import { innerIdentity } from './identity.js';
 import { CORRELATE_SCHEMA_VERSION, type CorrelateDocument, type CorrelatedCapture, type CorrelatedPacket, type DecapsulationCheck, type CorrelatedPair } from './types.js';
@@ -166,11 +166,16 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   const resolveNodes = () => {
     if (nodesResolved) return;
     nodesResolved = true;
+    // The node IP is in every tunnel packet of an uplink capture, as source or destination. With
+    // traffic in one direction only both addresses qualify: take one no other capture took.
+    const taken = new Set<string>();
     for (const s of streams) {
-      // The node IP is in every tunnel packet of an uplink capture, as source or destination.
-      let best: string | null = null;
-      let bestCount = 0;
-      for (const [ip, n] of s.outerIps) if (n > bestCount) [best, bestCount] = [ip, n];
+      const max = Math.max(0, ...s.outerIps.values());
+      const candidates = [...s.outerIps].filter(([, n]) => n === max && max > 0).map(([ip]) => ip);
+      const given = s.info.node !== null && parseIpv4(s.info.node) !== null ? s.info.node : null;
+      const modelIp = s.info.node !== null && options.model ? options.model.nodes.find((n) => n.name === s.info.node) : undefined;
+      const best = given ?? (modelIp ? formatIpv4(modelIp.ip) : candidates.find((ip) => !taken.has(ip)) ?? candidates[0] ?? null);
+      if (best !== null) taken.add(best);
       if (s.info.node !== null && best !== null) nodeIps.set(s.info.node, best);
       if (s.info.node === null) {
         if (best !== null) {
@@ -252,37 +257,52 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   };
 
   const window = options.windowSeconds;
+  // Groups that left the window before the captures' nodes were known wait here (a few hundred
+  // at most: the warm-up), then are judged like the others.
+  const deferred: Group[] = [];
+  const settle = (g: Group) => {
+    if (nodesResolved) judge(g);
+    else deferred.push(g);
+  };
   const evictBefore = (time: number) => {
     for (const [id, g] of groups) {
       if (g.first >= time - window) break; // insertion order is time order
       groups.delete(id);
-      judge(g);
+      settle(g);
     }
   };
 
   // The merge: always take the stream whose next sighting is earliest.
   let warmup = 0;
+  let windowPeak = 0;
   for (;;) {
     let next: Stream | null = null;
     for (const s of streams) if (s.pending && (next === null || s.pending.sighting.time < next.pending!.sighting.time)) next = s;
     if (next === null) break;
     const p = next.pending!;
-    if (!nodesResolved && ++warmup >= 200) resolveNodes();
-    if (nodesResolved) evictBefore(p.sighting.time);
+    if (!nodesResolved && ++warmup >= 200) {
+      resolveNodes();
+      for (const g of deferred.splice(0)) judge(g);
+    }
+    evictBefore(p.sighting.time);
     const key = p.id!;
     let g = groups.get(key);
     if (g && p.sighting.time - g.first > window) {
       groups.delete(key);
-      judge(g);
+      settle(g);
       g = undefined;
     }
-    if (!g) groups.set(key, (g = { id: key, src: p.src, dst: p.dst, protocol: p.protocol, first: p.sighting.time, sightings: [] }));
+    if (!g) {
+      groups.set(key, (g = { id: key, src: p.src, dst: p.dst, protocol: p.protocol, first: p.sighting.time, sightings: [] }));
+      if (groups.size > windowPeak) windowPeak = groups.size;
+    }
     // The same packet twice in one capture (a retransmission with identical bytes) is kept once.
     if (!g.sightings.some((x) => x.capture === p.sighting.capture)) g.sightings.push(p.sighting);
     await advance(next);
   }
   resolveNodes();
   for (const s of streams) s.done = true;
+  for (const g of deferred.splice(0)) judge(g);
   for (const g of groups.values()) judge(g);
   groups.clear();
   for (const s of streams) {
@@ -305,6 +325,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     schema: CORRELATE_SCHEMA_VERSION,
     tool: { name: 'calico-pcap', version: TOOL_VERSION },
     windowSeconds: window,
+    windowPeakPackets: windowPeak,
     captures: streams.map((s) => s.info),
     matched,
     lost,

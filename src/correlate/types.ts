@@ -75,6 +75,8 @@ export interface CorrelateDocument {
   tool: { name: string; version: string };
   /** The matching window in seconds: sightings further apart are different packets. */
   windowSeconds: number;
+  /** Most inner packets held in the window at once: memory follows this, not the capture size. */
+  windowPeakPackets: number;
   captures: CorrelatedCapture[];
   /** Inner packets seen in two or more captures. */
   matched: number;
