@@ -45,6 +45,17 @@ describe('README documents verify', () => {
   });
 });
 
+describe('README documents correlate', () => {
+  it('documents every field of a real correlate document', () => {
+    const root = join(__dirname, '..');
+    const c = 'fixtures/vxlan-crosssubnet';
+    const r = spawnSync('node', [join(root, 'dist', 'cli.js'), 'correlate', `${c}/node02-ens37.pcap`, `${c}/node04-ens37.pcap`, `${c}/node04-vxlan.calico.pcap`, '--cluster', `${c}/cluster.yaml`, '--format', 'json'], { cwd: root, encoding: 'utf8' });
+    const doc = JSON.parse(r.stdout);
+    expect(doc.pairs.length).toBeGreaterThan(0);
+    for (const p of fieldPaths(doc)) expect(readme, p).toContain(`\`${p}\``);
+  });
+});
+
 describe('README examples are real output', () => {
   it('every `$ calico-pcap ...` block matches what the command prints (node scripts/readme-examples.mjs --write)', async () => {
     // @ts-expect-error: a plain .mjs script shared with `npm run readme`
