@@ -96,3 +96,16 @@ describe('correlate on kernel captures taken at the same time', () => {
     expect(doc.decapsulation[0].causes[0]).toMatch(/bad outer UDP checksum/);
   });
 });
+
+describe('correlate errors', () => {
+  it('a missing capture: one line naming it, exit 2', () => {
+    const r = spawnSync('node', [CLI, 'correlate', 'nope.pcap', 'fixtures/vxlan-crosssubnet/node02-ens37.pcap'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('calico-pcap: nope.pcap: no such file\n');
+  });
+  it('a bad window', () => {
+    const r = spawnSync('node', [CLI, 'correlate', 'a.pcap', '--window', 'soon'], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('calico-pcap: --window "soon" is not a duration (2s, 500ms, 1.5)\n');
+  });
+});

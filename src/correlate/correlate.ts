@@ -82,8 +82,16 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   const packet = new DecodedPacket();
   const streams: Stream[] = [];
   for (const [id, input] of inputs.entries()) {
-    const opened = await openSource(input.file);
-    const reader = await CaptureReader.open(opened.source, silent);
+    let reader: CaptureReader;
+    try {
+      const opened = await openSource(input.file);
+      reader = await CaptureReader.open(opened.source, silent);
+    } catch (err) {
+      // Name the file: several are read together.
+      if (err instanceof Error) err.message = `${input.file}: ${err.message}`;
+      for (const s of streams) await s.reader.close().catch(() => {});
+      throw err;
+    }
     streams.push({
       info: { id, file: input.file, node: input.node ?? null, device: null, kind: 'uplink', packets: 0, innerPackets: 0, firstTime: null, lastTime: null },
       reader, pending: null, done: false, first: Infinity, last: -Infinity, firstExact: [0, 0], lastExact: [0, 0], outerIps: new Map(),
