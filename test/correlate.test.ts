@@ -109,3 +109,37 @@ describe('correlate errors', () => {
     expect(r.stderr).toBe('calico-pcap: --window "soon" is not a duration (2s, 500ms, 1.5)\n');
   });
 });
+
+// Captures taken at the same time on node01, node02 and node04 of the kernel lab; the drops run
+// dropped 4 tunnel packets at the router and 2 more in node04 after its uplink (EXPECTED.txt).
+describe('correlate on the lab runs made for it', () => {
+  const run = (s: string, format = 'json') =>
+    spawnSync('node', [CLI, 'correlate', `fixtures/${s}/node01-ens37.pcap`, `fixtures/${s}/node02-ens37.pcap`, `fixtures/${s}/node04-ens37.pcap`, `fixtures/${s}/node04-vxlan.calico.pcap`, '--cluster', `fixtures/${s}/cluster.yaml`, '--format', format], { cwd: ROOT, encoding: 'utf8' });
+  const pairsOf = (doc: { pairs: { from: string; to: string; matched: number; lost: number }[] }) => doc.pairs.map((p) => [p.from, p.to, p.matched, p.lost]);
+
+  it('VXLAN CrossSubnet: every VXLAN packet from node01 to node04 is matched (lost 0), all decapsulated', () => {
+    const doc = JSON.parse(run('correlate-vxlan').stdout);
+    expect(doc.lost).toBe(0);
+    expect(pairsOf(doc)).toEqual([
+      ['kube-node01', 'kube-node02', 2, 0], ['kube-node01', 'kube-node04', 10, 0], ['kube-node02', 'kube-node01', 2, 0],
+      ['kube-node02', 'kube-node04', 3, 0], ['kube-node04', 'kube-node01', 10, 0], ['kube-node04', 'kube-node02', 3, 0],
+    ]);
+    expect(doc.decapsulation).toEqual([expect.objectContaining({ node: 'kube-node04', uplink: 'ens37', tunnelDevice: 'vxlan.calico', arrived: 13, decapsulated: 13, dropped: 0 })]);
+    expect(doc.captures.map((c: { node: string; kind: string }) => `${c.node} ${c.kind}`)).toEqual(['kube-node01 uplink', 'kube-node02 uplink', 'kube-node04 uplink', 'kube-node04 tunnel']);
+  });
+
+  it('dropped on purpose: exactly the 4 packets the router dropped are lost, and the 2 node04 dropped were not decapsulated', () => {
+    const doc = JSON.parse(run('correlate-vxlan-drops').stdout);
+    expect(doc.lost).toBe(4);
+    expect(pairsOf(doc)).toContainEqual(['kube-node01', 'kube-node04', 5, 4]);
+    expect(doc.decapsulation).toEqual([expect.objectContaining({ node: 'kube-node04', arrived: 11, decapsulated: 9, dropped: 2 })]);
+    // ndjson names them: frames 7-10 of node01-ens37.pcap (EXPECTED.txt), echo requests pod node01 -> pod node04.
+    const lost = run('correlate-vxlan-drops', 'ndjson').stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.status === 'lost');
+    expect(lost.map((l) => [l.src, l.dst, l.from, l.to, l.seen.map((s: { capture: number; packet: number }) => `${s.capture}:${s.packet}`).join()])).toEqual([
+      ['10.200.2.10', '10.200.255.10', 'kube-node01', 'kube-node04', '0:7'],
+      ['10.200.2.10', '10.200.255.10', 'kube-node01', 'kube-node04', '0:8'],
+      ['10.200.2.10', '10.200.255.10', 'kube-node01', 'kube-node04', '0:9'],
+      ['10.200.2.10', '10.200.255.10', 'kube-node01', 'kube-node04', '0:10'],
+    ]);
+  });
+});
