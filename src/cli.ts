@@ -21,6 +21,7 @@ import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/
 import { runListInterfaces, runLive, type LiveOptions } from './live-run.js';
 import { correlate } from './correlate/correlate.js';
 import { renderCorrelateTable } from './report/correlate-report.js';
+import { runReport } from './report-run.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
 import { captureDevice } from './verify/device.js';
@@ -262,6 +263,20 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     setExit(await runCorrelateCommand(captures, opts, io));
   });
 
+  addModelOptions(
+    program
+      .command('report')
+      .description('write one self-contained HTML report: the node graph coloured by encapsulation, flow tables with verdicts and findings, and the correlation of several captures')
+      .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
+      .requiredOption('--html <file>', 'the HTML file to write')
+      .option('--title <text>', 'the report title')
+      .option('--window <duration>', 'correlation window when several captures are given (2s, 500ms)', '2s')
+      .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
+      .option('--debug', 'show a stack trace if calico-pcap itself fails'),
+  ).action(async (captures: string[], opts: ReportCommandOptions) => {
+    setExit(await runReportCommand(captures, opts, io));
+  });
+
   const live = program
     .command('live')
     .description('capture on node interfaces (ens37, tunl0, vxlan.calico, any) through libpcap and report flows, and verdicts when a cluster model is given')
@@ -343,6 +358,35 @@ function parseDuration(text: string): number | null {
   if (!m) return null;
   const v = Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
   return v > 0 ? v : null;
+}
+
+interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+  html: string;
+  title?: string;
+  window: string;
+  vxlanPort: number[];
+  cluster: string[];
+}
+
+async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
+  const window = parseDuration(opts.window);
+  if (window === null) {
+    io.stderr(`calico-pcap: --window "${opts.window}" is not a duration (2s, 500ms, 1.5)\n`);
+    return EXIT_UNREADABLE;
+  }
+  let model = null;
+  if (opts.cluster.length > 0 || hasModelFlags({ ...opts, vxlanPort: undefined })) {
+    try {
+      model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    } catch (err) {
+      if (err instanceof ModelError) {
+        io.stderr(`calico-pcap: ${err.message}\n`);
+        return EXIT_UNREADABLE;
+      }
+      throw err;
+    }
+  }
+  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
 }
 
 interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
