@@ -48,3 +48,9 @@ export interface CliIo {
   stderr: (s: string) => void;
   isTTY: boolean;
 }
+
+/** NODE=FILE names the node a capture was taken on; a bare FILE leaves it to inference. */
+export function parseCaptureArg(arg: string): { file: string; node?: string } {
+  const m = /^([^=/]+)=(.+)$/.exec(arg);
+  return m ? { node: m[1], file: m[2] } : { file: arg };
+}

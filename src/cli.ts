@@ -14,7 +14,7 @@ import { renderCsv } from './report/csv.js';
 import { packetLine } from './report/ndjson.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { linkTypeName } from './decode/dispatch.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, groupDigits, issueLine, Output, type CliIo } from './cli-support.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, groupDigits, issueLine, Output, parseCaptureArg, type CliIo } from './cli-support.js';
 import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
@@ -315,23 +315,10 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
     io.stderr(`calico-pcap: --window "${opts.window}" is not a duration (2s, 500ms, 1.5)\n`);
     return EXIT_UNREADABLE;
   }
-  let model = null;
-  if (opts.cluster.length > 0 || hasModelFlags({ ...opts, vxlanPort: undefined })) {
-    try {
-      model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
-    } catch (err) {
-      if (err instanceof ModelError) {
-        io.stderr(`calico-pcap: ${err.message}\n`);
-        return EXIT_UNREADABLE;
-      }
-      throw err;
-    }
-  }
+  const model = optionalModel(opts, io);
+  if (model === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
-  const inputs = captures.map((c) => {
-    const m = /^([^=/]+)=(.+)$/.exec(c);
-    return m ? { node: m[1], file: m[2] } : { file: c };
-  });
+  const inputs = captures.map(parseCaptureArg);
   let doc;
   try {
     doc = await correlate(inputs, {
@@ -350,6 +337,25 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
   else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
   out.flush();
   return opts.failOnLoss && (doc.lost > 0 || doc.decapsulation.some((d) => d.dropped > 0)) ? EXIT_VIOLATION : EXIT_OK;
+}
+
+type ModelOptions = Omit<ModelFlags, 'vxlanPort'> & { cluster: string[]; vxlanPort: number[] };
+
+/**
+ * The cluster model when any model option was given (live, correlate, report: it is optional
+ * there), null when none was, undefined after printing why it could not be read.
+ */
+function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
+  if (opts.cluster.length === 0 && !hasModelFlags({ ...opts, vxlanPort: undefined })) return null;
+  try {
+    return buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+  } catch (err) {
+    if (err instanceof ModelError) {
+      io.stderr(`calico-pcap: ${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 /** "2s", "500ms", "1.5" (seconds). */
@@ -374,18 +380,8 @@ async function runReportCommand(captures: string[], opts: ReportCommandOptions, 
     io.stderr(`calico-pcap: --window "${opts.window}" is not a duration (2s, 500ms, 1.5)\n`);
     return EXIT_UNREADABLE;
   }
-  let model = null;
-  if (opts.cluster.length > 0 || hasModelFlags({ ...opts, vxlanPort: undefined })) {
-    try {
-      model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
-    } catch (err) {
-      if (err instanceof ModelError) {
-        io.stderr(`calico-pcap: ${err.message}\n`);
-        return EXIT_UNREADABLE;
-      }
-      throw err;
-    }
-  }
+  const model = optionalModel(opts, io);
+  if (model === undefined) return EXIT_UNREADABLE;
   return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
 }
 
@@ -396,19 +392,8 @@ interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> 
 
 async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<number> {
   if (opts.listInterfaces) return runListInterfaces(io);
-  const wantsModel = opts.cluster.length > 0 || hasModelFlags({ ...opts, vxlanPort: undefined });
-  let model = null;
-  if (wantsModel) {
-    try {
-      model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
-    } catch (err) {
-      if (err instanceof ModelError) {
-        io.stderr(`calico-pcap: ${err.message}\n`);
-        return EXIT_UNREADABLE;
-      }
-      throw err;
-    }
-  }
+  const model = optionalModel(opts, io);
+  if (model === undefined) return EXIT_UNREADABLE;
   return runLive(opts, model, io);
 }
 

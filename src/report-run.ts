@@ -2,7 +2,7 @@
 // the flow tables with verdicts and findings, and the correlation when several captures are
 // given. It runs the same pipeline as analyze, verify and correlate.
 import { writeFileSync } from 'node:fs';
-import { EXIT_OK, EXIT_UNREADABLE, type CliIo } from './cli-support.js';
+import { EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
 import { analyzeCapture } from './pipeline.js';
 import { SourceOpenError } from './capture/source.js';
 import { CaptureFormatError } from './capture/reader.js';
@@ -24,10 +24,7 @@ export interface ReportOptions {
 
 export async function runReport(captures: string[], opts: ReportOptions, model: ClusterModel | null, io: CliIo): Promise<number> {
   const docs: (AnalysisDocument | VerifyDocument)[] = [];
-  const inputs = captures.map((c) => {
-    const m = /^([^=/]+)=(.+)$/.exec(c);
-    return m ? { node: m[1], file: m[2] } : { file: c };
-  });
+  const inputs = captures.map(parseCaptureArg);
   let correlation: CorrelateDocument | null = null;
   try {
     for (const input of inputs) {
