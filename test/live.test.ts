@@ -327,23 +327,27 @@ function describeLab(mode: 'vxlan' | 'ipip', body: (get: () => { lab: Lab; dir: 
   });
 }
 
+/** The issue's own check: live -i ens37 --filter F --count 6 --format json while three pod pings cross the tunnel. */
+async function countSix({ lab, dir }: { lab: Lab; dir: string }, encapsulation: 'vxlan' | 'ipip', filter: string): Promise<void> {
+  const out = join(dir, `${encapsulation}-count.pcap`);
+  const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', filter, '--count', '6', '-w', out, '--format', 'json']);
+  await waitCapturing(run);
+  ping(lab, 3);
+  const e = await waitExit(run);
+  expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+  const doc = parseJson('live --format json', e);
+  expect(doc.live?.interfaces).toEqual(['ens37']);
+  expect(doc.live?.packets).toBe(6);
+  expect(doc.live?.stoppedBy).toBe('count');
+  expectPodPingFlows(doc, encapsulation, 6);
+  expectFileMatchesReport(out, doc, 6);
+}
+
 // ------------------------------------------------------------------ VXLAN
 
 describeLab('vxlan', (get) => {
   it('--count 6: three pod pings through vxlan.calico = 6 VXLAN packets, report = -w file = analyze', async () => {
-    const { lab, dir } = get();
-    const out = join(dir, 'count.pcap');
-    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '--count', '6', '-w', out, '--format', 'json']);
-    await waitCapturing(run);
-    ping(lab, 3);
-    const e = await waitExit(run);
-    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
-    const doc = parseJson('live --format json', e);
-    expect(doc.live?.interfaces).toEqual(['ens37']);
-    expect(doc.live?.packets).toBe(6);
-    expect(doc.live?.stoppedBy).toBe('count');
-    expectPodPingFlows(doc, 'vxlan', 6);
-    expectFileMatchesReport(out, doc, 6);
+    await countSix(get(), 'vxlan', 'udp port 4789');
   }, TEST_TIMEOUT);
 
   it('SIGINT mid-capture: exit 0, stoppedBy signal, the -w file holds exactly the reported packets', async () => {
@@ -477,19 +481,7 @@ describeLab('vxlan', (get) => {
 
 describeLab('ipip', (get) => {
   it('--count 6: three pod pings through tunl0 = 6 IPIP packets, report = -w file = analyze', async () => {
-    const { lab, dir } = get();
-    const out = join(dir, 'ipip.pcap');
-    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'ip proto 4', '--count', '6', '-w', out, '--format', 'json']);
-    await waitCapturing(run);
-    ping(lab, 3);
-    const e = await waitExit(run);
-    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
-    const doc = parseJson('live --format json', e);
-    expect(doc.live?.interfaces).toEqual(['ens37']);
-    expect(doc.live?.packets).toBe(6);
-    expect(doc.live?.stoppedBy).toBe('count');
-    expectPodPingFlows(doc, 'ipip', 6);
-    expectFileMatchesReport(out, doc, 6);
+    await countSix(get(), 'ipip', 'ip proto 4');
   }, TEST_TIMEOUT);
 });
 
