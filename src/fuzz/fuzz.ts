@@ -56,7 +56,13 @@ function captures(): string[] {
   return out.sort();
 }
 
-const FORMATS = [['--format', 'json'], ['--format', 'ndjson'], ['--format', 'csv'], [], ['--strict', '--format', 'json']];
+// The commands and formats each input goes through, in turn: analyze in every format, and verify
+// against the reference cluster (its rule, findings and reports see the damaged flows too).
+const CLUSTER = join(ROOT, 'fixtures', 'vxlan-crosssubnet', 'cluster.yaml');
+const RUNS: string[][] = [
+  ['analyze', '--format', 'json'], ['analyze', '--format', 'ndjson'], ['analyze', '--format', 'csv'], ['analyze'],
+  ['analyze', '--strict', '--format', 'json'], ['verify', '--cluster', CLUSTER], ['verify', '--cluster', CLUSTER, '--format', 'junit'],
+];
 
 interface Failure {
   why: string;
@@ -102,14 +108,14 @@ async function run(): Promise<number> {
     const { bytes: mutated, applied } = mutate(inputs[index], inputs[Math.floor(r() * inputs.length)], r);
     const path = join(work, 'input.pcap');
     writeFileSync(path, mutated);
-    const format = FORMATS[total % FORMATS.length];
+    const [command, ...format] = RUNS[total % RUNS.length];
     let stderr = '';
     const t0 = performance.now();
-    const code = await main(['analyze', path, ...format], { stdout: () => {}, stderr: (s) => (stderr += s), isTTY: false });
+    const code = await main([command, path, ...format], { stdout: () => {}, stderr: (s) => (stderr += s), isTTY: false });
     let why = judge(code, null, stderr, performance.now() - t0);
     if (!why && total % CHILD_EVERY === 0) {
       const c0 = performance.now();
-      const child = spawnSync('node', [CLI, 'analyze', path, ...format], { encoding: 'utf8', timeout: RUN_LIMIT_MS, maxBuffer: 256 << 20 });
+      const child = spawnSync('node', [CLI, command, path, ...format], { encoding: 'utf8', timeout: RUN_LIMIT_MS, maxBuffer: 256 << 20 });
       why = judge(child.status, child.signal, child.stderr, performance.now() - c0);
       if (why) stderr = child.stderr;
       children++;
