@@ -401,6 +401,11 @@ async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<numb
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => (code = c));
+  if (argv.length === 0) {
+    // No command at all is bad usage: the help goes to stderr, exit 2.
+    io.stderr(program.helpInformation());
+    return EXIT_UNREADABLE;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (err) {

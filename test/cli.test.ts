@@ -88,6 +88,10 @@ describe('exit codes and messages', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^calico-pcap: option '-f, --format <format>' argument 'xml' is invalid/);
     expect(run(['frobnicate']).code).toBe(2);
+    const bare = run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/^Usage: calico-pcap \[options\] \[command\]/);
+    expect(run(['--help']).code).toBe(0);
     expect(run(['analyze', 'x.pcap', '--vxlan-port', '70000']).code).toBe(2);
   });
 
