@@ -310,13 +310,9 @@ interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
 }
 
 async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
-  const window = parseDuration(opts.window);
-  if (window === null) {
-    io.stderr(`calico-pcap: --window "${opts.window}" is not a duration (2s, 500ms, 1.5)\n`);
-    return EXIT_UNREADABLE;
-  }
-  const model = optionalModel(opts, io);
-  if (model === undefined) return EXIT_UNREADABLE;
+  const window = windowOption(opts.window, io);
+  const model = window === undefined ? undefined : optionalModel(opts, io);
+  if (window === undefined || model === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
   const inputs = captures.map(parseCaptureArg);
   let doc;
@@ -358,6 +354,13 @@ function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | und
   }
 }
 
+/** --window in seconds, or undefined after printing why it is not a duration. */
+function windowOption(text: string, io: CliIo): number | undefined {
+  const seconds = parseDuration(text);
+  if (seconds === null) io.stderr(`calico-pcap: --window "${text}" is not a duration (2s, 500ms, 1.5)\n`);
+  return seconds ?? undefined;
+}
+
 /** "2s", "500ms", "1.5" (seconds). */
 function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
@@ -375,13 +378,9 @@ interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
 }
 
 async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
-  const window = parseDuration(opts.window);
-  if (window === null) {
-    io.stderr(`calico-pcap: --window "${opts.window}" is not a duration (2s, 500ms, 1.5)\n`);
-    return EXIT_UNREADABLE;
-  }
-  const model = optionalModel(opts, io);
-  if (model === undefined) return EXIT_UNREADABLE;
+  const window = windowOption(opts.window, io);
+  const model = window === undefined ? undefined : optionalModel(opts, io);
+  if (window === undefined || model === undefined) return EXIT_UNREADABLE;
   return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
 }
 

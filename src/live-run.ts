@@ -142,20 +142,18 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
 
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
-  let finish: (why: LiveSummary['stoppedBy']) => void = () => {};
   const onSignal = () => {
     if (stopped) process.exit(130); // a second Ctrl-C while the report is written: out now
-    finish('signal');
+    stop('signal');
   };
   const stoppedBy = await new Promise<LiveSummary['stoppedBy']>((resolve) => {
-    finish = (why) => {
+    stop = (why) => {
       if (stopped) return;
       stopped = true;
       if (timer) clearTimeout(timer);
       resolve(why);
     };
-    stop = finish;
-    if (opts.duration !== undefined) timer = setTimeout(() => finish('duration'), opts.duration * 1000);
+    if (opts.duration !== undefined) timer = setTimeout(() => stop('duration'), opts.duration * 1000);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });

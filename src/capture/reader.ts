@@ -122,7 +122,6 @@ export class CaptureReader {
   private pcapRecordHeaderLen = PCAP_RECORD_HEADER_LEN;
   private pcapNanoseconds = false;
   private pcapMaxCaplen = MAX_STANDARD_CAPLEN;
-  private sectionCount = 0;
 
   private constructor(
     private readonly source: ByteSource,
@@ -362,7 +361,6 @@ export class CaptureReader {
       this.stop();
       return false;
     }
-    this.sectionCount++;
     this.interfaces.length = 0; // interface ids are per section
     this.walkOptions(pos + 24, pos + blockLen - 4, () => {});
     return true;

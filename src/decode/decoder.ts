@@ -12,7 +12,7 @@ import { decodeEthernet, decodeLoopback, decodeMpls, decodeRawIp, decodeSll, dec
 import { decodeIpv4, decodeIpv6 } from './ip.js';
 import { decodeIcmp, decodeIcmpv6, decodeTcp, decodeUdp } from './transport.js';
 import { decodeErspan2, decodeErspan3, decodeGeneve, decodeGre, decodePpp, decodeVxlan, decodeWireguard } from './tunnels.js';
-import { DecodedPacket, MAX_LAYERS, MAX_TUNNELS } from './packet.js';
+import { MAX_LAYERS, MAX_TUNNELS, type DecodedPacket } from './packet.js';
 
 const ID_UNSUPPORTED_LINK = issueId('capture.unsupported_linktype');
 const ID_MAX_DEPTH = issueId('tunnel.max_depth');
@@ -98,5 +98,3 @@ function finish(p: DecodedPacket): void {
     p.innerIp = last;
   }
 }
-
-export { DecodedPacket };
