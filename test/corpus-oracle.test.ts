@@ -38,7 +38,8 @@ function actual(p: PacketResult) {
     ipv4Dst: p.ipv4Dst,
     ipv6Src: p.ipv6Src,
     ipv6Dst: p.ipv6Dst,
-    vxlanVni: p.tunnels.filter((t) => t.type === 'vxlan' && t.vni !== undefined).map((t) => t.vni),
+    // tshark's vxlan.vni covers VXLAN-GPE too (one dissector for both).
+    vxlanVni: p.tunnels.filter((t) => (t.type === 'vxlan' || t.type === 'vxlan-gpe') && t.vni !== undefined).map((t) => t.vni),
     geneveVni: p.tunnels.filter((t) => t.type === 'geneve' && t.vni !== undefined).map((t) => t.vni),
   };
 }

@@ -127,8 +127,8 @@ describe('built stacks', () => {
     const on = (dport: number) =>
       buildPacket([ETH, { ipv4: { src: NODE04, dst: NODE01 } }, { udp: { sport: 50000, dport } }, { vxlan: { vni: 4096 } }, ...inner('tcp')]);
     expect(decodeBytes(on(8472), 1).tunnels).toEqual([{ type: 'vxlan', src: NODE04, dst: NODE01, vni: 4096 }]);
-    expect(decodeBytes(on(4790), 1).tunnels).toEqual([]);
-    const custom = decodeBytes(on(4790), 1, { vxlanPorts: [4790] });
+    expect(decodeBytes(on(4800), 1).tunnels).toEqual([]);
+    const custom = decodeBytes(on(4800), 1, { vxlanPorts: [4800] });
     expect(custom.tunnels).toEqual([{ type: 'vxlan', src: NODE04, dst: NODE01, vni: 4096 }]);
     expect(custom.inner).toEqual({ src: POD04, dst: POD01, proto: 6, sport: 8080, dport: 43512 });
   });
@@ -145,7 +145,7 @@ describe('built stacks', () => {
   it('GRE with a key carrying IPv4, and GRE transparent Ethernet bridging', () => {
     const keyed = decodeBytes(buildPacket([ETH, { ipv4: { src: NODE04, dst: NODE01 } }, { gre: { key: 42 } }, { ipv4: { src: POD04, dst: POD01 } }, { tcp: { sport: 1, dport: 2 } }]), 1);
     expect(keyed.layers).toEqual(['eth', 'ipv4', 'gre', 'ipv4', 'tcp']);
-    expect(keyed.tunnels).toEqual([{ type: 'gre', src: NODE04, dst: NODE01, vni: 42 }]);
+    expect(keyed.tunnels).toEqual([{ type: 'gre', src: NODE04, dst: NODE01, vni: 42, key: 42 }]);
     const teb = decodeBytes(buildPacket([ETH, { ipv4: { src: NODE04, dst: NODE01 } }, { gre: {} }, ...inner('icmp')]), 1);
     expect(teb.layers).toEqual(['eth', 'ipv4', 'gre', 'eth', 'ipv4', 'icmp']);
   });

@@ -26,7 +26,7 @@ const transport = fc.oneof(
   fc.record({ kind: fc.constant('icmp' as const) }),
 );
 type Tunnel = 'vxlan' | 'ipip' | 'geneve-eth' | 'geneve-ip' | 'gre-ip' | 'gre-eth';
-const tunnel = fc.record({ kind: fc.constantFrom<Tunnel>('vxlan', 'ipip', 'geneve-eth', 'geneve-ip', 'gre-ip', 'gre-eth'), carrier: ip, vni: fc.nat(0xffffff), key: fc.option(fc.nat(0x7fffffff), { nil: undefined }) });
+const tunnel = fc.record({ kind: fc.constantFrom<Tunnel>('vxlan', 'ipip', 'geneve-eth', 'geneve-ip', 'gre-ip', 'gre-eth'), carrier: ip, vni: fc.nat(0xffffff), key: fc.option(fc.integer({ min: 0, max: 0xffffffff }), { nil: undefined }) });
 const link = fc.constantFrom('eth', 'vlan', 'qinq', 'sll', 'sll2', 'raw');
 
 const stack = fc.record({ link, tunnels: fc.array(tunnel, { maxLength: 3 }), inner: ip, transport, payload: fc.nat(300) });
@@ -46,7 +46,7 @@ function build(s: Stack) {
   if (s.link === 'qinq') layers.push({ eth: { vlans: [{ vid: 10 }, { vid: 20 }] } });
   if (s.link === 'sll') layers.push({ sll: {} });
   if (s.link === 'sll2') layers.push({ sll2: { ifindex: 3 } });
-  const expectedTunnels: { type: string; src: string; dst: string; vni?: number }[] = [];
+  const expectedTunnels: { type: string; src: string; dst: string; vni?: number; key?: number }[] = [];
   // An IP-in-IP tunnel needs an IP right after the link; a raw link cannot start with Ethernet.
   let needEthernet = false;
   for (const t of s.tunnels) {
@@ -69,7 +69,10 @@ function build(s: Stack) {
       case 'gre-ip':
       case 'gre-eth':
         layers.push({ gre: t.key === undefined ? {} : { key: t.key } });
-        expectedTunnels.push(t.key === undefined ? { type: 'gre', src: t.carrier.src, dst: t.carrier.dst } : { type: 'gre', src: t.carrier.src, dst: t.carrier.dst, vni: t.key });
+        // Ethernet in GRE with a key outside the reserved VSIDs 0-0xFFF is NVGRE (RFC 7637): VSID = key >>> 8.
+        expectedTunnels.push(t.key === undefined
+          ? { type: 'gre', src: t.carrier.src, dst: t.carrier.dst }
+          : { type: 'gre', src: t.carrier.src, dst: t.carrier.dst, vni: t.kind === 'gre-eth' && t.key >>> 8 >= 0x1000 ? t.key >>> 8 : t.key, key: t.key });
         needEthernet = t.kind === 'gre-eth';
         break;
       case 'ipip':

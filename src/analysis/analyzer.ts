@@ -19,7 +19,7 @@ export class CaptureAnalyzer implements IssueSink {
   packets = 0;
   wireBytes = 0;
   capturedBytes = 0;
-  /** Packets with no IP header at all, by EtherType (-1: none known, e.g. unsupported link type). */
+  /** Packets with no IP header at all, by EtherType or KIND_ value (-1: none known, e.g. unsupported link type). */
   readonly nonIpByEtherType = new Map<number, number>();
   nonIpPackets = 0;
   fragments = 0;

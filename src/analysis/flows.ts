@@ -6,18 +6,17 @@ import type { DecodedPacket } from '../decode/packet.js';
 
 // Key layout (words):
 const K_ENCAP = 0; // tunnel types, 4 bits each, outermost lowest (0 = plain)
-const K_KIND = 1; // outer family | inner family << 4 | protocol << 8 | has ports << 16
+const K_KIND = 1; // outer family | inner family << 4 | protocol << 8 | has ports << 16 | has VNI << 17
 const K_OUTER_SRC = 2; // 4 words (IPv4 in the first)
 const K_OUTER_DST = 6;
-const K_VNI = 10; // VNI / key of the outermost tunnel that has one, 0xffffffff for none
+const K_VNI = 10; // VNI / key of the outermost tunnel that has one (a 32-bit GRE key may be any value)
 const K_INNER_SRC = 11;
 const K_INNER_DST = 15;
-const K_PORTS = 19; // sport << 16 | dport; for a tunnel with no inner IP, the inner EtherType
+const K_PORTS = 19; // sport << 16 | dport; for a tunnel with no inner IP, the inner EtherType or KIND_ value
 const K_TUNNEL_PORT = 20; // UDP destination port of the outermost UDP tunnel (VXLAN 4789 or 8472...), or 0
 // Word 21 is padding: the hash reads words in pairs.
 export const KEY_WORDS = 22;
 
-const NO_VNI = 0xffffffff;
 const EMPTY = -1;
 
 /** A flow as reports see it. */
@@ -33,7 +32,7 @@ export interface FlowRecord {
   innerDst: string | null;
   /** IP protocol of the inner header; null for a tunnel whose payload is not IP. */
   protocol: number | null;
-  /** EtherType of a non-IP tunnel payload (ARP in VXLAN), else null. */
+  /** EtherType (or KIND_ value: STP, PPP control, ...) of a non-IP tunnel payload (ARP in VXLAN), else null. */
   innerEtherType: number | null;
   sport: number | null;
   dport: number | null;
@@ -49,7 +48,9 @@ export interface FlowRecord {
   synPackets: number;
   /** Largest inner IP packet of the flow (IP total length), 0 when unknown. */
   maxInnerLength: number;
-  /** UDP destination port of the outermost UDP tunnel (VXLAN, GENEVE), or null. */
+  /** Raw key of the outermost keyed GRE tunnel, from the flow's first packet (NVGRE: VSID and FlowID), or null. */
+  key: number | null;
+  /** UDP port of the outermost UDP tunnel (VXLAN, GENEVE) it was recognised by, or null. */
   tunnelPort: number | null;
   /** MACs of the Ethernet frame inside the outermost VXLAN (the vxlan.calico devices), or null. */
   vtepMacs: { src: string; dst: string } | null;
@@ -80,7 +81,8 @@ const S_SYNS = 14; // TCP SYNs without ACK: repeated ones are a retransmission l
 const S_MAX_INNER_LENGTH = 15; // largest inner IP packet (total length), for tunnel MTU checks
 const S_VTEP_DST_MAC = 16; // inner Ethernet MACs of the first VXLAN packet (48 bits in a double), -1 if none
 const S_VTEP_SRC_MAC = 17;
-const STATS = 18;
+const S_GRE_KEY = 18; // raw key of the outermost keyed GRE tunnel of the first packet, -1 if none
+const STATS = 19;
 
 export class FlowTable {
   /** Flows beyond this are not tracked individually (memory stays bounded); see `overflowPackets`. */
@@ -148,6 +150,7 @@ export class FlowTable {
       stats[s + S_VTEP_DST_MAC] = readMac(p.view, p.vxlanInnerEthernet);
       stats[s + S_VTEP_SRC_MAC] = readMac(p.view, p.vxlanInnerEthernet + 6);
     }
+    if (stats[s + S_PACKETS] === 1) stats[s + S_GRE_KEY] = outerGreKey(p);
     const innerLength = innerIpLength(p);
     if (innerLength > stats[s + S_MAX_INNER_LENGTH]) stats[s + S_MAX_INNER_LENGTH] = innerLength;
     stats[s + S_LAST_PACKET] = packetNumber;
@@ -184,6 +187,7 @@ export class FlowTable {
     this.stats[s + S_LAST_NSEC] = tsNsec;
     this.stats[s + S_VTEP_DST_MAC] = -1;
     this.stats[s + S_VTEP_SRC_MAC] = -1;
+    this.stats[s + S_GRE_KEY] = -1;
     return id;
   }
 
@@ -217,7 +221,7 @@ export class FlowTable {
     const outerFamily = kind & 0xf;
     const innerFamily = (kind >>> 4) & 0xf;
     const hasPorts = (kind >>> 16) & 1;
-    const vni = k[b + K_VNI];
+    const hasVni = (kind >>> 17) & 1;
     const addr = (family: number, at: number) =>
       family === 0 ? null : formatAddressWords(family, k[b + at], k[b + at + 1], k[b + at + 2], k[b + at + 3]);
     return {
@@ -226,7 +230,7 @@ export class FlowTable {
       outerFamily,
       outerSrc: addr(outerFamily, K_OUTER_SRC),
       outerDst: addr(outerFamily, K_OUTER_DST),
-      vni: vni === NO_VNI ? null : vni,
+      vni: hasVni ? k[b + K_VNI] : null,
       innerFamily,
       innerSrc: addr(innerFamily, K_INNER_SRC),
       innerDst: addr(innerFamily, K_INNER_DST),
@@ -243,6 +247,7 @@ export class FlowTable {
       checksumOffloadSuspects: st[s + S_OFFLOAD_SUSPECTS],
       synPackets: st[s + S_SYNS],
       maxInnerLength: st[s + S_MAX_INNER_LENGTH],
+      key: st[s + S_GRE_KEY] < 0 ? null : st[s + S_GRE_KEY],
       tunnelPort: k[b + K_TUNNEL_PORT] === 0 ? null : k[b + K_TUNNEL_PORT],
       vtepMacs: st[s + S_VTEP_DST_MAC] < 0 ? null : { src: formatMac(st[s + S_VTEP_SRC_MAC]), dst: formatMac(st[s + S_VTEP_DST_MAC]) },
       firstPacket: st[s + S_FIRST_PACKET],
@@ -266,7 +271,8 @@ export class FlowTable {
 export function fillKey(p: DecodedPacket, key: Uint32Array): number {
   const view = p.view;
   let outerFamily = 0;
-  let vni = NO_VNI;
+  let vni = 0;
+  let hasVni = 0;
   if (p.tunnelCount > 0) {
     const carrier = p.tunnelIp[0];
     outerFamily = p.ipFamily[carrier];
@@ -274,6 +280,7 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
     for (let i = 0; i < p.tunnelCount; i++) {
       if (p.tunnelVni[i] >= 0) {
         vni = p.tunnelVni[i];
+        hasVni = 1;
         break;
       }
     }
@@ -288,15 +295,21 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
   if (inner >= 0) {
     const family = p.ipFamily[inner];
     const hasPorts = p.sport >= 0 ? 1 : 0;
-    key[K_KIND] = outerFamily | (family << 4) | (p.ipProto[inner] << 8) | (hasPorts << 16);
+    key[K_KIND] = outerFamily | (family << 4) | (p.ipProto[inner] << 8) | (hasPorts << 16) | (hasVni << 17);
     putAddresses(view, family, p.ipOffset[inner], key, K_INNER_SRC);
     key[K_PORTS] = hasPorts ? ((p.sport << 16) | p.dport) >>> 0 : 0;
   } else {
-    key[K_KIND] = outerFamily;
+    key[K_KIND] = outerFamily | (hasVni << 17);
     for (let i = K_INNER_SRC; i < K_INNER_SRC + 8; i++) key[i] = 0;
     key[K_PORTS] = p.etherType >= 0 ? p.etherType : 0;
   }
   return hashKey(key, 0);
+}
+
+/** The raw key of the outermost GRE tunnel that has one, or -1. */
+function outerGreKey(p: DecodedPacket): number {
+  for (let i = 0; i < p.tunnelCount; i++) if (p.tunnelKey[i] >= 0) return p.tunnelKey[i];
+  return -1;
 }
 
 /** A 48-bit MAC read big-endian into a double (exact below 2^53). */

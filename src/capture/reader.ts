@@ -36,6 +36,15 @@ const PCAP_MAGIC_NSEC = 0xa1b23c4d;
 const PCAP_MAGIC_MODIFIED = 0xa1b2cd34; // Alexey Kuznetzov's patched libpcap: 24-byte records
 const PCAPNG_SHB = 0x0a0d0d0a;
 const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const PCAPNG_MAJOR = 1;
+
+/**
+ * The versions libpcap opens a pcapng file with (sf-pcapng.c): 1.0, and 1.2, which some programs
+ * wrote; 1.1 never existed as a format. tshark 4.0 accepts the same two.
+ */
+function firstSectionVersionOk(major: number, minor: number): boolean {
+  return major === PCAPNG_MAJOR && (minor === 0 || minor === 2);
+}
 
 const PCAP_FILE_HEADER_LEN = 24;
 const PCAP_RECORD_HEADER_LEN = 16;
@@ -207,7 +216,7 @@ export class CaptureReader {
     if (this.end < blockLen) throw new CaptureFormatError(`pcapng section header cut short (${this.end} of ${blockLen} bytes)`, 0);
     const major = this.view.getUint16(12, le);
     const minor = this.view.getUint16(14, le);
-    if (major !== 1) throw new CaptureFormatError(`unsupported pcapng version ${major}.${minor}`, 12);
+    if (!firstSectionVersionOk(major, minor)) throw new CaptureFormatError(`unsupported pcapng version ${major}.${minor}`, 12);
     const trailer = this.view.getUint32(blockLen - 4, le);
     if (trailer !== blockLen) {
       throw new CaptureFormatError(`pcapng section header is damaged: block length ${blockLen} but trailing length ${trailer}`, blockLen - 4);
@@ -355,8 +364,9 @@ export class CaptureReader {
       this.stop();
       return false;
     }
+    // Later sections: libpcap checks the major version only (sf-pcapng.c), and so do we.
     const major = this.view.getUint16(pos + 12, le);
-    if (major !== 1) {
+    if (major !== PCAPNG_MAJOR) {
       this.sink.report(ID_NG_BAD_SHB, this.packetNumber + 1, this.fileBase + pos + 12, -1, -1, `pcapng version ${major}.${this.view.getUint16(pos + 14, le)}`);
       this.stop();
       return false;

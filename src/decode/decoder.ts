@@ -4,14 +4,16 @@
 import { issueId } from '../issues.js';
 import { createDissectorTables, type DissectorOptions, type DissectorTables } from './dispatch.js';
 import {
-  L_ARP, L_ERSPAN2, L_ERSPAN3, L_ETHERNET, L_GENEVE, L_GRE, L_ICMP, L_ICMPV6, L_IPV4, L_IPV6,
-  L_LOOPBACK, L_MPLS, L_NONE, L_PPP, L_RAW_IP, L_SLL, L_SLL2, L_TCP, L_UDP, L_VLAN, L_VXLAN,
-  L_WIREGUARD,
+  L_ARP, L_DCCP, L_ERSPAN2, L_ERSPAN3, L_ETHERNET, L_GENEVE, L_GRE, L_ICMP, L_ICMPV6, L_IPV4, L_IPV6,
+  L_LLC, L_LOOPBACK, L_MPLS, L_NONE, L_NSH, L_PPP, L_RAW_IP, L_SCTP, L_SLL, L_SLL2, L_TCP, L_UDP,
+  L_UDPLITE, L_VLAN, L_VXLAN, L_VXLAN_GPE, L_WIREGUARD,
 } from './layers.js';
-import { decodeEthernet, decodeLoopback, decodeMpls, decodeRawIp, decodeSll, decodeSll2, decodeVlan } from './link.js';
+import { decodeEthernet, decodeLlc, decodeLoopback, decodeMpls, decodeRawIp, decodeSll, decodeSll2, decodeVlan } from './link.js';
 import { decodeIpv4, decodeIpv6 } from './ip.js';
-import { decodeIcmp, decodeIcmpv6, decodeTcp, decodeUdp } from './transport.js';
-import { decodeErspan2, decodeErspan3, decodeGeneve, decodeGre, decodePpp, decodeVxlan, decodeWireguard } from './tunnels.js';
+import { decodeDccp, decodeIcmp, decodeIcmpv6, decodeSctp, decodeTcp, decodeUdp, decodeUdpLite } from './transport.js';
+import {
+  decodeErspan2, decodeErspan3, decodeGeneve, decodeGre, decodeNsh, decodePpp, decodeVxlan, decodeVxlanGpe, decodeWireguard,
+} from './tunnels.js';
 import { MAX_LAYERS, MAX_TUNNELS, type DecodedPacket } from './packet.js';
 
 const ID_UNSUPPORTED_LINK = issueId('capture.unsupported_linktype');
@@ -76,6 +78,12 @@ export class PacketDecoder {
         case L_ERSPAN3: next = decodeErspan3(p, t); break;
         case L_PPP: next = decodePpp(p, t); break;
         case L_WIREGUARD: next = decodeWireguard(p, t); break;
+        case L_LLC: next = decodeLlc(p, t); break;
+        case L_VXLAN_GPE: next = decodeVxlanGpe(p, t); break;
+        case L_NSH: next = decodeNsh(p, t); break;
+        case L_SCTP: next = decodeSctp(p, t); break;
+        case L_DCCP: next = decodeDccp(p, t); break;
+        case L_UDPLITE: next = decodeUdpLite(p, t); break;
         case L_ARP:
           p.pushLayer(L_ARP, p.off);
           next = L_NONE;

@@ -40,8 +40,10 @@ export class DecodedPacket {
   tunnelCount = 0;
   readonly tunnelType = new Uint8Array(MAX_TUNNELS + 1);
   readonly tunnelIp = new Uint8Array(MAX_TUNNELS + 1);
-  /** VNI (VXLAN, GENEVE), GRE key, or -1. */
-  readonly tunnelVni = new Int32Array(MAX_TUNNELS + 1);
+  /** VNI (VXLAN, GENEVE), NVGRE's VSID, other GRE keys, or -1 (doubles: a GRE key has 32 bits). */
+  readonly tunnelVni = new Float64Array(MAX_TUNNELS + 1);
+  /** The raw 32-bit GRE key (for NVGRE: VSID << 8 | FlowID), or -1. */
+  readonly tunnelKey = new Float64Array(MAX_TUNNELS + 1);
   /** How many nested tunnels the decoder follows (1..MAX_TUNNELS). */
   maxTunnels = MAX_TUNNELS;
   /** Tunnel types packed 4 bits each, outermost in the low bits: the flow's encapsulation. */
@@ -69,7 +71,10 @@ export class DecodedPacket {
   badChecksums = 0;
   offloadSuspects = 0;
 
-  /** EtherType / protocol of the last link layer (for packets with no IP). */
+  /**
+   * What a packet with no (inner) IP carries: the EtherType of the last link layer, or a KIND_
+   * value (layers.ts) where no EtherType names it (802.3/LLC, PPP control, an empty PPTP packet).
+   */
   etherType = -1;
 
   /** Linux cooked capture metadata (SLL/SLL2), -1 where absent. */

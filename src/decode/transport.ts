@@ -1,9 +1,12 @@
-// Transport headers: UDP (RFC 768), TCP (RFC 9293), ICMP (RFC 792), ICMPv6 (RFC 4443). They
-// give a flow its ports; UDP also hands its payload to a tunnel decoder chosen by port.
+// Transport headers: UDP (RFC 768), TCP (RFC 9293), ICMP (RFC 792), ICMPv6 (RFC 4443), and the
+// ports of SCTP, DCCP and UDP-Lite. They give a flow its ports (whenever the 4 port bytes are
+// there, even if the rest of the header was cut); UDP also hands its payload to a tunnel decoder
+// chosen by port.
 import { issueId } from '../issues.js';
 import { isShort, reportShort } from './bounds.js';
 import type { DissectorTables } from './dispatch.js';
-import { L_GENEVE, L_ICMP, L_ICMPV6, L_NONE, L_TCP, L_UDP, L_VXLAN } from './layers.js';
+import { L_DCCP, L_GENEVE, L_ICMP, L_ICMPV6, L_NONE, L_SCTP, L_TCP, L_UDP, L_UDPLITE, L_VXLAN, L_VXLAN_GPE } from './layers.js';
+import { looksLikeTunnel } from './tunnels.js';
 import { fold, pseudoHeaderSum, sumWords } from './checksum.js';
 import type { DecodedPacket } from './packet.js';
 
@@ -14,6 +17,26 @@ const ID_UDP_OFFLOAD = issueId('udp.checksum_offload_suspect');
 const ID_TCP_TRUNC = issueId('tcp.truncated');
 const ID_TCP_BAD_OFFSET = issueId('tcp.bad_data_offset');
 const ID_ICMP_TRUNC = issueId('icmp.truncated');
+const ID_TRANSPORT_TRUNC = issueId('transport.truncated');
+
+/** Bytes of a TCP, UDP, SCTP, DCCP or UDP-Lite header that hold the source and destination ports. */
+const PORT_BYTES = 4;
+
+/**
+ * Records the ports of a transport header cut short (snapshot length, or a tiny first fragment):
+ * the flow keeps its ports when their 4 bytes are there; the cut is still reported.
+ */
+function shortWithPorts(p: DecodedPacket, kind: number, needed: number, id: number): boolean {
+  const o = p.off;
+  if (p.end - o >= needed) return false;
+  if (p.end - o >= PORT_BYTES) {
+    p.pushLayer(kind, o);
+    p.sport = (p.bytes[o] << 8) | p.bytes[o + 1];
+    p.dport = (p.bytes[o + 2] << 8) | p.bytes[o + 3];
+  }
+  isShort(p, needed, id);
+  return true;
+}
 
 /**
  * UDP header:
@@ -21,7 +44,7 @@ const ID_ICMP_TRUNC = issueId('icmp.truncated');
  *  | sport  | dport  | length | cksum  | payload ...
  */
 export function decodeUdp(p: DecodedPacket, t: DissectorTables): number {
-  if (isShort(p, 8, ID_UDP_TRUNC)) return L_NONE;
+  if (shortWithPorts(p, L_UDP, 8, ID_UDP_TRUNC)) return L_NONE;
   const b = p.bytes;
   const o = p.off;
   p.pushLayer(L_UDP, o);
@@ -39,11 +62,18 @@ export function decodeUdp(p: DecodedPacket, t: DissectorTables): number {
     reportShort(p, ID_UDP_BAD_LENGTH, o, length, p.end - o);
   }
   p.off = o + 8;
-  const next = t.udpDestinationPort[dport];
-  // The outer UDP checksum of a tunnel is what a receiving node verifies before decapsulating.
-  if ((next === L_VXLAN || next === L_GENEVE) && length >= 8 && (b[o + 6] | b[o + 7]) !== 0) checkUdp(p, o, length);
-  if (next !== 0) {
-    if (p.tunnelPort < 0) p.tunnelPort = dport;
+  let next = t.udpDestinationPort[dport];
+  let tunnelPort = dport;
+  // A tunnel endpoint may answer from its well-known port to a random one: taken as a tunnel
+  // only when the header there checks out, so that other UDP from that port stays plain.
+  if (next === L_NONE && t.udpSourcePort[sport] !== L_NONE && looksLikeTunnel(p, t.udpSourcePort[sport])) {
+    next = t.udpSourcePort[sport];
+    tunnelPort = sport;
+  }
+  if (next !== L_NONE) {
+    // The outer UDP checksum of a tunnel is what a receiving node verifies before decapsulating.
+    if ((next === L_VXLAN || next === L_GENEVE || next === L_VXLAN_GPE) && length >= 8 && (b[o + 6] | b[o + 7]) !== 0) checkUdp(p, o, length);
+    if (p.tunnelPort < 0) p.tunnelPort = tunnelPort;
     return next;
   }
   return t.udpEitherPort[dport] || t.udpEitherPort[sport];
@@ -70,7 +100,11 @@ function checkUdp(p: DecodedPacket, o: number, length: number): void {
  * TCP header: sport(2) dport(2) seq(4) ack(4) data offset(4 bits) flags(12 bits) window(2) ...
  */
 export function decodeTcp(p: DecodedPacket, _t: DissectorTables): number {
-  if (isShort(p, 20, ID_TCP_TRUNC)) return L_NONE;
+  if (shortWithPorts(p, L_TCP, 20, ID_TCP_TRUNC)) {
+    // The flags byte may still be there: a SYN cut after its flags is still a SYN.
+    if (p.off + 14 <= p.end) p.tcpFlags = ((p.bytes[p.off + 12] & 0x01) << 8) | p.bytes[p.off + 13];
+    return L_NONE;
+  }
   const b = p.bytes;
   const o = p.off;
   p.pushLayer(L_TCP, o);
@@ -85,6 +119,34 @@ export function decodeTcp(p: DecodedPacket, _t: DissectorTables): number {
   }
   p.off = o + Math.max(20, Math.min(dataOffset, p.end - o));
   return L_NONE;
+}
+
+// Fixed header sizes of the transports we take only the ports of.
+const SCTP_COMMON_HEADER = 12; // RFC 9260: ports, verification tag, checksum
+const DCCP_GENERIC_HEADER = 12; // RFC 4340: the short form (X = 0); 16 with extended sequence numbers
+const UDPLITE_HEADER = 8; // RFC 3828: like UDP, with checksum coverage in place of the length
+
+/** SCTP, DCCP, UDP-Lite: the ports, then stop (their payloads carry no tunnel we decode). */
+export function decodePortsOnly(p: DecodedPacket, kind: number, headerLength: number): number {
+  if (shortWithPorts(p, kind, headerLength, ID_TRANSPORT_TRUNC)) return L_NONE;
+  const o = p.off;
+  p.pushLayer(kind, o);
+  p.sport = (p.bytes[o] << 8) | p.bytes[o + 1];
+  p.dport = (p.bytes[o + 2] << 8) | p.bytes[o + 3];
+  p.off = o + headerLength;
+  return L_NONE;
+}
+
+export function decodeSctp(p: DecodedPacket, _t: DissectorTables): number {
+  return decodePortsOnly(p, L_SCTP, SCTP_COMMON_HEADER);
+}
+
+export function decodeDccp(p: DecodedPacket, _t: DissectorTables): number {
+  return decodePortsOnly(p, L_DCCP, DCCP_GENERIC_HEADER);
+}
+
+export function decodeUdpLite(p: DecodedPacket, _t: DissectorTables): number {
+  return decodePortsOnly(p, L_UDPLITE, UDPLITE_HEADER);
 }
 
 /** ICMP / ICMPv6: type(1) code(1) checksum(2). An error's quoted IP header is not a tunnel: stop here. */

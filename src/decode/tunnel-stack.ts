@@ -15,6 +15,7 @@ export function addTunnel(p: DecodedPacket, type: number, vni: number): boolean 
   p.tunnelType[i] = type;
   p.tunnelIp[i] = p.ipCount - 1;
   p.tunnelVni[i] = vni;
+  p.tunnelKey[i] = -1;
   p.encapChain |= type << (4 * i);
   return true;
 }

@@ -14,6 +14,7 @@ export interface FlowView {
   encapsulation: string;
   outer: { src: string; dst: string } | null;
   vni: number | null;
+  key: number | null;
   tunnelPort: number | null;
   vtepMacs: { src: string; dst: string } | null;
   inner: { src: string; dst: string } | null;
@@ -42,6 +43,7 @@ export function flowView(f: FlowRecord): FlowView {
     encapsulation: encapsulationName(f.encapsulation),
     outer: f.outerSrc === null ? null : { src: f.outerSrc, dst: f.outerDst! },
     vni: f.vni,
+    key: f.key,
     tunnelPort: f.tunnelPort,
     vtepMacs: f.vtepMacs,
     inner: f.innerSrc === null ? null : { src: f.innerSrc, dst: f.innerDst! },

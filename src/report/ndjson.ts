@@ -2,7 +2,7 @@
 // Strings are built only here, for the output the user asked for.
 import { ISSUES } from '../issues.js';
 import type { RecordInfo } from '../pipeline.js';
-import { LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
+import { etherTypeName, LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { formatIpAddress } from '../analysis/address.js';
 import { isoTime } from './time.js';
@@ -17,6 +17,7 @@ export interface PacketLine {
   tunnels: { type: string; src: string; dst: string; vni?: number; key?: number }[];
   inner?: { src: string; dst: string; proto: number; sport?: number; dport?: number; icmpType?: number; icmpCode?: number };
   etherType?: number;
+  nonIp?: string;
   fragment?: true;
   sll?: { packetType: number; ifindex?: number };
   issues?: string[];
@@ -35,10 +36,9 @@ export function packetLine(reader: RecordInfo, p: DecodedPacket): PacketLine {
       src: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 0),
       dst: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 1),
     };
-    if (p.tunnelVni[i] >= 0) {
-      if (TUNNEL_NAMES[type] === 'gre') t.key = p.tunnelVni[i];
-      else t.vni = p.tunnelVni[i];
-    }
+    // GRE shows its raw key; NVGRE also its VSID as the VNI (a plain GRE key is not a VNI).
+    if (p.tunnelVni[i] >= 0 && p.tunnelVni[i] !== p.tunnelKey[i]) t.vni = p.tunnelVni[i];
+    if (p.tunnelKey[i] >= 0) t.key = p.tunnelKey[i];
     tunnels.push(t);
   }
   const line: PacketLine = {
@@ -66,6 +66,8 @@ export function packetLine(reader: RecordInfo, p: DecodedPacket): PacketLine {
       inner.icmpCode = p.icmpCode;
     }
     line.inner = inner;
+  } else if (p.etherType > 0xffff) {
+    line.nonIp = etherTypeName(p.etherType); // not an EtherType: 802.3/LLC, PPP control, ...
   } else if (p.etherType >= 0) {
     line.etherType = p.etherType;
   }

@@ -9,8 +9,9 @@ export interface Decoded {
   layers: string[];
   layerOffsets: number[];
   ips: string[];
-  tunnels: { type: string; src: string; dst: string; vni?: number }[];
+  tunnels: { type: string; src: string; dst: string; vni?: number; key?: number }[];
   inner: { src: string; dst: string; proto: number; sport?: number; dport?: number } | null;
+  tcpFlags: number;
   issues: string[];
   fragment: boolean;
   etherType: number;
@@ -36,9 +37,11 @@ export function decodeBytes(bytes: Uint8Array, linktype: number, opts: DecoderOp
     tunnels: Array.from({ length: p.tunnelCount }, (_, i) => {
       const t: Decoded['tunnels'][number] = { type: TUNNEL_NAMES[p.tunnelType[i]], src: ip(p.tunnelIp[i], 0), dst: ip(p.tunnelIp[i], 1) };
       if (p.tunnelVni[i] >= 0) t.vni = p.tunnelVni[i];
+      if (p.tunnelKey[i] >= 0) t.key = p.tunnelKey[i];
       return t;
     }),
     inner: null,
+    tcpFlags: p.tcpFlags,
     issues: Array.from(p.issueId.subarray(0, p.issueCount), (id) => ISSUES[id].code),
     fragment: p.fragment,
     etherType: p.etherType,
