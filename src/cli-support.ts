@@ -1,6 +1,10 @@
 // What every command of the CLI shares: exit codes, the buffered stdout writer, the one-line
 // message format.
+import { fstatSync, readlinkSync, writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import type { IssueRecord } from './issues.js';
+import { CaptureFormatError } from './capture/reader.js';
+import type { SourceOpenError } from './capture/source.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -8,7 +12,80 @@ export const EXIT_UNREADABLE = 2;
 /** A bug in calico-pcap itself (never expected; the fuzzer treats it as a failure). */
 export const EXIT_INTERNAL = 3;
 
-/** Writes to stdout synchronously in large pieces; a closed pipe (`| head`) ends output quietly. */
+/**
+ * Output that could not be written (a full disk, a closed or read-only descriptor, an I/O error):
+ * one line, exit 2. The message names what could not be written and why.
+ */
+export class OutputWriteError extends Error {
+  constructor(readonly target: string, readonly error: NodeJS.ErrnoException) {
+    super(`${target}: cannot write: ${describeWriteError(error)}`);
+  }
+}
+
+/** "no space left on device (ENOSPC)": the reason a write or an open for writing failed. */
+export function describeWriteError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const reason = code === undefined ? undefined : WRITE_ERRORS[code];
+  if (reason) return `${reason} (${code})`;
+  return code ? `${(err as Error).message.replace(/^[A-Z]+: /, '').replace(/, (write|open).*$/, '')} (${code})` : String((err as Error)?.message ?? err);
+}
+
+const WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large',
+  EBADF: 'the descriptor is closed or not open for writing',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  EIO: 'input/output error',
+  ENOENT: 'no such directory',
+  ENOTDIR: 'a parent is not a directory',
+  EISDIR: 'is a directory',
+  ENXIO: 'no reader or device',
+};
+
+/**
+ * The process's standard output as a write function that fails loudly. A file or a device
+ * (`> out.json`, `> /dev/full`) is written with writeSync, so a failure is thrown right where it
+ * happens, as an OutputWriteError. Pipes and terminals go through process.stdout (a pipe may be
+ * non-blocking); their rare failures arrive as its 'error' event (see the entry point).
+ */
+export function stdoutWriter(): (s: string) => void {
+  // (A closed stdout, `>&-`, is never seen here: Node opens /dev/null in its place at start-up.)
+  let sync: boolean;
+  try {
+    const st = fstatSync(1);
+    sync = st.isFile() || st.isBlockDevice() || (st.isCharacterDevice() && !isatty(1));
+  } catch {
+    sync = false;
+  }
+  if (!sync) return (s) => void process.stdout.write(s);
+  return (s) => {
+    const bytes = Buffer.from(s, 'utf8');
+    let off = 0;
+    try {
+      while (off < bytes.length) off += writeSync(1, bytes, off, bytes.length - off);
+    } catch (err) {
+      throw new OutputWriteError(stdoutName(), err as NodeJS.ErrnoException);
+    }
+  };
+}
+
+/** "standard output (/dev/full)": what stdout was redirected to, when Linux tells. */
+export function stdoutName(): string {
+  try {
+    const target = readlinkSync('/proc/self/fd/1');
+    return target.startsWith('/') ? `standard output (${target})` : 'standard output';
+  } catch {
+    return 'standard output';
+  }
+}
+
+/**
+ * Writes to stdout synchronously in large pieces; a closed pipe (`| head`) ends output quietly.
+ * Any other failure is thrown (an OutputWriteError from stdoutWriter) and ends the command.
+ */
 export class Output {
   private parts: string[] = [];
   private size = 0;
@@ -37,6 +114,12 @@ export class Output {
 /** 2114560 -> "2 114 560": byte offsets in messages are easier to read grouped. */
 export function groupDigits(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ' ');
+}
+
+/** The one line for a capture that cannot be opened or is not a capture: it names the file (and the byte). */
+export function captureErrorLine(file: string, err: SourceOpenError | CaptureFormatError): string {
+  const where = err instanceof CaptureFormatError && err.offset > 0 ? ` at byte ${groupDigits(err.offset)}` : '';
+  return `calico-pcap: ${file === '-' ? '<stdin>' : file}${where}: ${err.message}\n`;
 }
 
 export function issueLine(file: string, r: IssueRecord): string {

@@ -14,7 +14,7 @@ import { renderCsv } from './report/csv.js';
 import { packetLine } from './report/ndjson.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { linkTypeName } from './decode/dispatch.js';
-import { EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, groupDigits, issueLine, Output, parseCaptureArg, type CliIo } from './cli-support.js';
+import { captureErrorLine, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, OutputWriteError, parseCaptureArg, stdoutName, stdoutWriter, type CliIo } from './cli-support.js';
 import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
@@ -53,7 +53,7 @@ interface AnalyzeOptions {
 
 
 const defaultIo: CliIo = {
-  stdout: (s) => process.stdout.write(s),
+  stdout: stdoutWriter(),
   stderr: (s) => process.stderr.write(s),
   isTTY: Boolean(process.stdout.isTTY),
 };
@@ -70,8 +70,7 @@ async function runPipeline(capture: string, opts: AnalyzeOptions, io: CliIo, out
     );
   } catch (err) {
     if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
-      const where = err instanceof CaptureFormatError && err.offset > 0 ? ` at byte ${groupDigits(err.offset)}` : '';
-      io.stderr(`calico-pcap: ${capture === '-' ? '<stdin>' : capture}${where}: ${err.message}\n`);
+      io.stderr(captureErrorLine(capture, err));
       return EXIT_UNREADABLE;
     }
     throw err;
@@ -152,7 +151,14 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   const verdicts = verify(model, doc.flows, { deviceTunnel: device.tunnel });
   const vdoc = buildVerifyDocument(doc, model, verdicts, device);
   const actual = actualExpectations(verdicts, doc.flows.length);
-  if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
+  // The verdicts are printed even when the pinned file cannot be written; the exit code says so.
+  let writeFailed: string | null = null;
+  try {
+    if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
+  } catch (err) {
+    if (!(err instanceof ModelError)) throw err;
+    writeFailed = err.message;
+  }
   const differences = expectations ? compareExpectations(expectations, actual) : null;
   if (differences && opts.expect) vdoc.verify.expectations = { file: opts.expect, matched: differences.length === 0, differences };
   if (opts.format === 'json') out.push(JSON.stringify(vdoc, null, 2) + '\n');
@@ -167,6 +173,10 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   }
   out.flush();
   const readCode = finishRead(run, io);
+  if (writeFailed) {
+    io.stderr(`calico-pcap: ${writeFailed}\n`);
+    return EXIT_UNREADABLE;
+  }
   if (readCode !== EXIT_OK) return readCode;
   // With --expect the pinned expectations decide: a fixture may be pinned as failing on purpose.
   if (differences) {
@@ -285,7 +295,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet', parsePositive(65535), 65535)
     .option('-c, --count <n>', 'stop after this many packets', parsePositive(Number.MAX_SAFE_INTEGER))
     .option('--duration <seconds>', 'stop after this many seconds', parsePositive(31_536_000))
-    .option('-w, --write <file>', 'also write the packets: pcap (one interface) or pcapng (several, or a .pcapng name)')
+    .option('-w, --write <file>', 'also write the packets: pcap (one interface) or pcapng (several, or a .pcapng name); flushed at least once a second')
+    .option('-U, --packet-buffered', 'flush the -w file after every packet (as tcpdump -U)')
     .option('--list-interfaces', 'list the interfaces libpcap can capture on, then exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'junit']).default('table'))
     .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
@@ -413,6 +424,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
       return EXIT_UNREADABLE;
     }
+    if (err instanceof OutputWriteError) {
+      io.stderr(`calico-pcap: ${err.message}\n`);
+      return EXIT_UNREADABLE;
+    }
     const debug = argv.includes('--debug');
     io.stderr(`calico-pcap: internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (run with --debug for a stack trace)'}\n`);
     if (debug) io.stderr(`${(err as Error)?.stack ?? ''}\n`);
@@ -430,8 +445,12 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // A pipe or terminal that fails reports it here, after the write: a reader that went away
+  // (EPIPE, `| head`) ends the run quietly, anything else is a write error.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`calico-pcap: ${new OutputWriteError(stdoutName(), err).message}\n`);
+    process.exit(EXIT_UNREADABLE);
   });
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -2,14 +2,22 @@
 // and run the very pipeline `analyze` and `verify` use. On a terminal the flow table refreshes
 // about once a second; otherwise the final report is printed once (or ndjson per packet as it
 // arrives). --count, --duration, SIGINT and SIGTERM all stop cleanly: the -w file is complete,
-// the final report printed, exit 0. A second SIGINT exits at once.
-import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, type CliIo } from './cli-support.js';
+// the final report printed, exit 0. Once stopping, a second SIGINT or a SIGTERM ends the process
+// at once, even while a huge report is being rendered.
+//
+// The -w file is flushed at least once a second (after every packet with -U), so it can be read
+// while the capture runs and survives a SIGKILL. When it cannot be written (disk full), it keeps
+// every whole record that fitted, the capture stops, the report is printed and the exit code is 2.
+import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, type CliIo } from './cli-support.js';
 import { LiveCapture, LiveCaptureError, listInterfaces } from './capture/live.js';
-import { PcapWriter } from './capture/pcap-writer.js';
+import { CaptureWriteError, PcapWriter } from './capture/pcap-writer.js';
 import { PcapngWriter } from './capture/pcapng-writer.js';
 import type { CaptureInterface } from './capture/reader.js';
 import { PacketProcessor, type CaptureRun, type RecordInfo } from './pipeline.js';
-import { buildDocument, type AnalysisDocument } from './report/document.js';
+import { buildDocument, type AnalysisDocument, type EncapsulationTotals } from './report/document.js';
+import { encapsulationName } from './decode/layers.js';
+import type { FlowRecord, FlowTable } from './analysis/flows.js';
+import type { CaptureAnalyzer } from './analysis/analyzer.js';
 import { renderTable } from './report/table.js';
 import { packetLine } from './report/ndjson.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable, type VerifyDocument } from './report/verify-report.js';
@@ -24,6 +32,8 @@ export interface LiveOptions {
   count?: number;
   duration?: number;
   write?: string;
+  /** -U: flush the -w file after every packet, as tcpdump -U does. */
+  packetBuffered?: boolean;
   format: 'table' | 'json' | 'ndjson' | 'junit';
   color: boolean;
   vxlanPort: number[];
@@ -36,8 +46,10 @@ export interface LiveSummary {
   filter: string | null;
   packets: number;
   seconds: number;
-  stoppedBy: 'count' | 'duration' | 'signal';
+  stoppedBy: 'count' | 'duration' | 'signal' | 'write-error';
   written: string | null;
+  /** Packets in the -w file: all of them, or those that fitted before a write failed. */
+  writtenPackets: number | null;
   /** libpcap's drop counters: not exposed by the cap binding. */
   dropped: null;
 }
@@ -68,31 +80,54 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
   let writer: PcapWriter | PcapngWriter | null = null;
   let capture: LiveCapture;
   let stop: (why: LiveSummary['stoppedBy']) => void = () => {};
+  // What ended the capture other than the user: the -w file failed, or stdout, or a bug.
+  let writeFailure: CaptureWriteError | null = null;
+  let fault: unknown = null;
+  let stopped = false;
   const started = performance.now();
+
+  /** Runs a step that writes; a failure stops the capture (it cannot be thrown into libpcap's callback). */
+  const guard = (step: () => void): void => {
+    try {
+      step();
+    } catch (err) {
+      if (err instanceof CaptureWriteError) {
+        writeFailure = err;
+        stop('write-error');
+      } else {
+        fault ??= err;
+        stop('signal');
+      }
+    }
+  };
 
   try {
     capture = LiveCapture.open(opts.interface, opts.filter ?? '', (iface, bytes, nbytes) => {
-      // Stamped on arrival, in whole microseconds: what the -w file can hold, so that analysing
-      // it later gives exactly the report shown live.
-      const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
-      record.packetNumber++;
-      record.tsSec = Math.floor(nowUs / 1e6);
-      record.tsNsec = (nowUs - record.tsSec * 1e6) * 1000;
-      record.interfaceId = iface;
-      record.origLen = nbytes;
-      record.caplen = Math.min(nbytes, opts.snaplen);
-      let view = views.get(bytes);
-      if (!view) views.set(bytes, (view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
-      const data = bytes.subarray(0, record.caplen);
-      let fileOffset = 0;
-      if (writer instanceof PcapWriter) {
-        fileOffset = writer.bytesWritten + 16;
-        writer.writePacket(data, record.tsSec, Math.floor(record.tsNsec / 1000), record.origLen);
-      } else if (writer) {
-        writer.writePacket(iface, data, record.tsSec, Math.floor(record.tsNsec / 1000), record.origLen);
-      }
-      processor.process(record, bytes, view, 0, fileOffset, capture.interfaces[iface].linktype);
-      if (opts.count !== undefined && record.packetNumber >= opts.count) stop('count');
+      if (stopped) return; // packets cap delivers after the stop are not part of the report
+      guard(() => {
+        // Stamped on arrival, in whole microseconds: what the -w file can hold, so that analysing
+        // it later gives exactly the report shown live.
+        const nowUs = Math.round((performance.timeOrigin + performance.now()) * 1000);
+        record.packetNumber++;
+        record.tsSec = Math.floor(nowUs / 1e6);
+        record.tsNsec = (nowUs - record.tsSec * 1e6) * 1000;
+        record.interfaceId = iface;
+        record.origLen = nbytes;
+        record.caplen = Math.min(nbytes, opts.snaplen);
+        let view = views.get(bytes);
+        if (!view) views.set(bytes, (view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+        const data = bytes.subarray(0, record.caplen);
+        let fileOffset = 0;
+        if (writer instanceof PcapWriter) {
+          fileOffset = writer.bytesWritten + 16;
+          writer.writePacket(data, record.tsSec, Math.floor(record.tsNsec / 1000), record.origLen);
+        } else if (writer) {
+          writer.writePacket(iface, data, record.tsSec, Math.floor(record.tsNsec / 1000), record.origLen);
+        }
+        if (writer && opts.packetBuffered) writer.flush();
+        processor.process(record, bytes, view, 0, fileOffset, capture.interfaces[iface].linktype);
+        if (opts.count !== undefined && record.packetNumber >= opts.count) stop('count');
+      });
     });
   } catch (err) {
     if (err instanceof LiveCaptureError) {
@@ -108,48 +143,79 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     return EXIT_UNREADABLE;
   }
   try {
-    if (opts.write) writer = openWriter(opts.write, capture, opts.snaplen);
+    if (opts.write) {
+      writer = openWriter(opts.write, capture, opts.snaplen);
+      writer.flush(); // the file header now: a file that cannot be written fails before capturing
+    }
   } catch (err) {
     capture.close();
-    io.stderr(`calico-pcap: ${opts.write}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`);
+    writer?.closeSync();
+    const cause = err instanceof CaptureWriteError ? err.error : err;
+    io.stderr(`calico-pcap: ${opts.write}: cannot write: ${describeWriteError(cause)}\n`);
     return EXIT_UNREADABLE;
   }
 
   const interfaces: CaptureInterface[] = capture.interfaces.map((i, id) => ({ id, linktype: i.linktype, snaplen: opts.snaplen, name: i.name, tsBase: 10, tsExponent: 6, tsOffset: 0 }));
   const run = (): CaptureRun => ({ file: `live:${opts.interface.join(',')}`, format: 'live', gzip: false, interfaces, analyzer: processor.analyzer, bytesRead: processor.analyzer.capturedBytes, endedEarly: false });
+  const deviceTunnel = (): ReturnType<typeof tunnelOfDevice> => {
+    const tunnels = capture.interfaces.map((i) => tunnelOfDevice(i.name));
+    return tunnels.every((t) => t === tunnels[0]) ? tunnels[0] : null;
+  };
+  const withVerdicts = (doc: AnalysisDocument, clusterModel: ClusterModel): { doc: VerifyDocument; verdicts: ReturnType<typeof verify> } => {
+    learnBlocks(clusterModel, doc.flows);
+    const tunnel = deviceTunnel();
+    const verdicts = verify(clusterModel, doc.flows, { deviceTunnel: tunnel });
+    return { doc: buildVerifyDocument(doc, clusterModel, verdicts, { name: opts.interface.join(','), from: 'the capture interface', tunnel }), verdicts };
+  };
   const report = (): { doc: AnalysisDocument | VerifyDocument; verdicts: ReturnType<typeof verify> | null } => {
     const doc = buildDocument(run());
-    if (!model) return { doc, verdicts: null };
-    learnBlocks(model, doc.flows);
-    const tunnels = capture.interfaces.map((i) => tunnelOfDevice(i.name));
-    const tunnel = tunnels.every((t) => t === tunnels[0]) ? tunnels[0] : null;
-    const verdicts = verify(model, doc.flows, { deviceTunnel: tunnel });
-    return { doc: buildVerifyDocument(doc, model, verdicts, { name: opts.interface.join(','), from: 'the capture interface', tunnel }), verdicts };
+    return model ? withVerdicts(doc, model) : { doc, verdicts: null };
   };
+
+  let timer: NodeJS.Timeout | null = null;
+  // The -w file is flushed at least once a second, so it is readable while live runs.
+  const flusher = writer ? setInterval(() => guard(() => writer!.flush()), 1000) : null;
 
   // A refreshing table on a terminal; nothing until the end elsewhere (ndjson streams as it goes).
+  // A refresh shows only the busiest flows that fit the screen and yields while it scans the
+  // flow table, so signals and packets are served in between; the next one comes a second
+  // later, or later still when the scan itself took long (a million flows).
   const live = io.isTTY && opts.format === 'table';
-  let lastPackets = 0;
-  const refresh = live
-    ? setInterval(() => {
-        const rate = record.packetNumber - lastPackets;
-        lastPackets = record.packetNumber;
-        const { doc } = report();
-        const body = 'verify' in doc ? renderVerifyTable(doc as VerifyDocument, opts.color) : renderTable(doc, opts.color);
-        io.stdout(`\x1b[H\x1b[2J${body}${rate} packets/s on ${opts.interface.join(', ')}; Ctrl-C to stop\n`);
-      }, 1000)
-    : null;
+  let refresh: NodeJS.Timeout | null = null;
+  if (live) {
+    let lastPackets = 0;
+    let lastTime = performance.now();
+    const tick = async (): Promise<void> => {
+      const began = performance.now();
+      const screen = await busiestFlows(processor.analyzer.flows, rowsThatFit(), () => stopped);
+      if (stopped || screen === null) return;
+      const doc = buildDocument({ ...run(), analyzer: withFlows(processor.analyzer, screen.top) });
+      doc.totals.flows = screen.flowCount;
+      doc.encapsulations = screen.encapsulations;
+      // Verdicts of the shown flows, on a copy: blocks are learned for the final report from
+      // every flow in capture order, exactly as `verify` of the -w file learns them.
+      const shown = model ? withVerdicts(doc, structuredClone(model)).doc : doc;
+      const body = 'verify' in shown ? renderVerifyTable(shown as VerifyDocument, opts.color) : renderTable(shown, opts.color);
+      const now = performance.now();
+      const rate = Math.round((record.packetNumber - lastPackets) / ((now - lastTime) / 1000));
+      lastPackets = record.packetNumber;
+      lastTime = now;
+      const trimmed = screen.top.length < screen.flowCount ? `(the ${screen.top.length} busiest of ${screen.flowCount} flows; the final report lists all)\n` : '';
+      guard(() => io.stdout(`\x1b[H\x1b[2J${body}${trimmed}${rate} packets/s on ${opts.interface.join(', ')}; Ctrl-C to stop\n`));
+      if (!stopped) refresh = setTimeout(tick, Math.max(1000, 4 * (performance.now() - began)));
+    };
+    refresh = setTimeout(tick, 1000);
+  }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | null = null;
-  const onSignal = () => {
-    if (stopped) process.exit(130); // a second Ctrl-C while the report is written: out now
-    stop('signal');
-  };
+  const onSignal = () => stop('signal');
   const stoppedBy = await new Promise<LiveSummary['stoppedBy']>((resolve) => {
     stop = (why) => {
       if (stopped) return;
       stopped = true;
+      // From now on a signal takes the default action: a second Ctrl-C or a SIGTERM ends the
+      // process at once, even while a report of a million flows is rendered (which blocks).
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       if (timer) clearTimeout(timer);
       resolve(why);
     };
@@ -159,8 +225,17 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
   });
 
   capture.close();
-  if (refresh) clearInterval(refresh);
-  if (writer) await writer.close();
+  if (refresh) clearTimeout(refresh);
+  if (flusher) clearInterval(flusher);
+  if (writer) {
+    try {
+      await writer.close();
+    } catch (err) {
+      if (!(err instanceof CaptureWriteError)) throw err;
+      writeFailure = err;
+    }
+  }
+  if (fault) throw fault; // stdout could not be written (exit 2), or a bug (exit 3)
   const summary: LiveSummary = {
     interfaces: opts.interface,
     filter: opts.filter ?? null,
@@ -168,6 +243,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
     stoppedBy,
     written: opts.write ?? null,
+    writtenPackets: writer ? (writeFailure ? writeFailure.keptPackets : writer.packets) : null,
     dropped: null,
   };
   const { doc, verdicts } = report();
@@ -185,13 +261,72 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
       break;
     default: {
       const body = 'verify' in doc ? renderVerifyTable(doc as VerifyDocument, opts.color && io.isTTY) : renderTable(doc, opts.color && io.isTTY);
-      out.push(`${body}captured ${summary.packets} packets on ${summary.interfaces.join(', ')} in ${summary.seconds} s (stopped by ${stoppedBy})${summary.written ? `, written to ${summary.written}` : ''}\n`);
+      const written = !summary.written ? '' : writeFailure ? `, only the first ${summary.writtenPackets} written to ${summary.written} (the write failed)` : `, written to ${summary.written}`;
+      out.push(`${body}captured ${summary.packets} packets on ${summary.interfaces.join(', ')} in ${summary.seconds} s (stopped by ${stoppedBy})${written}\n`);
     }
   }
   out.flush();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  if (writeFailure) {
+    const f: CaptureWriteError = writeFailure;
+    io.stderr(`calico-pcap: ${opts.write}: cannot write: ${describeWriteError(f.error)}; it holds the first ${f.keptPackets} of ${summary.packets} packets captured (${f.keptBytes} bytes, ending on a whole record)\n`);
+    return EXIT_UNREADABLE;
+  }
   return verdicts && !verdicts.passed ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** Rows of the refreshed table: what fits the terminal below the header and above the totals. */
+function rowsThatFit(): number {
+  const rows = process.stdout.rows || 40;
+  return Math.max(5, Math.min(200, rows - 12));
+}
+
+interface BusiestFlows {
+  /** The busiest flows (most packets first, ties in capture order), at most the rows asked for. */
+  top: FlowRecord[];
+  flowCount: number;
+  encapsulations: Record<string, EncapsulationTotals>;
+}
+
+/** Time the scan may hold the event loop before it yields. */
+const SLICE_MS = 20;
+
+/**
+ * One pass over the flow table for a refresh: totals per encapsulation over every flow, and
+ * the `limit` busiest flows. Yields every SLICE_MS; null when the capture stopped meanwhile.
+ */
+async function busiestFlows(flows: FlowTable, limit: number, stopped: () => boolean): Promise<BusiestFlows | null> {
+  const flowCount = flows.count;
+  const top: FlowRecord[] = [];
+  const byChain = new Map<number, EncapsulationTotals>();
+  let slice = performance.now();
+  for (let id = 0; id < flowCount; id++) {
+    const f = flows.record(id);
+    const e = byChain.get(f.encapsulation) ?? { packets: 0, bytes: 0, flows: 0 };
+    if (e.flows === 0) byChain.set(f.encapsulation, e);
+    e.packets += f.packets;
+    e.bytes += f.bytes;
+    e.flows++;
+    if (top.length < limit || f.packets > top[top.length - 1].packets) {
+      let at = top.length;
+      while (at > 0 && top[at - 1].packets < f.packets) at--;
+      top.splice(at, 0, f);
+      if (top.length > limit) top.pop();
+    }
+    if ((id & 255) === 255 && performance.now() - slice > SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (stopped()) return null;
+      slice = performance.now();
+    }
+  }
+  const encapsulations: Record<string, EncapsulationTotals> = {};
+  for (const [chain, e] of byChain) encapsulations[encapsulationName(chain)] = e;
+  return { top, flowCount, encapsulations };
+}
+
+/** The analyzer as buildDocument sees it, with only the given flows in its table. */
+function withFlows(analyzer: CaptureAnalyzer, top: FlowRecord[]): CaptureAnalyzer {
+  const flows = { records: () => top, overflowPackets: analyzer.flows.overflowPackets };
+  return Object.create(analyzer, { flows: { value: flows } }) as CaptureAnalyzer;
 }
 
 function openWriter(path: string, capture: LiveCapture, snaplen: number): PcapWriter | PcapngWriter {

@@ -1,8 +1,11 @@
 // `calico-pcap report --html FILE CAPTURE...`: one self-contained HTML file with the node graph,
 // the flow tables with verdicts and findings, and the correlation when several captures are
 // given. It runs the same pipeline as analyze, verify and correlate.
-import { writeFileSync } from 'node:fs';
-import { EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { captureErrorLine, describeWriteError, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
 import { analyzeCapture } from './pipeline.js';
 import { SourceOpenError } from './capture/source.js';
 import { CaptureFormatError } from './capture/reader.js';
@@ -26,9 +29,30 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
   const docs: (AnalysisDocument | VerifyDocument)[] = [];
   const inputs = captures.map(parseCaptureArg);
   let correlation: CorrelateDocument | null = null;
+  // Several captures are read twice (analysis, then correlation): a pipe can be read only once.
+  const spool = inputs.length > 1 ? new PipeSpool() : null;
   try {
+    const readable = [];
     for (const input of inputs) {
-      const run = await analyzeCapture(input.file, { vxlanPorts: opts.vxlanPort });
+      let file = input.file;
+      try {
+        if (spool) file = await spool.copy(input.file);
+      } catch (err) {
+        io.stderr(`calico-pcap: ${input.file}: cannot copy it to a temporary file to read it twice: ${describeWriteError(err)}\n`);
+        return EXIT_UNREADABLE;
+      }
+      readable.push({ ...input, file });
+      let run;
+      try {
+        run = await analyzeCapture(file, { vxlanPorts: opts.vxlanPort });
+      } catch (err) {
+        if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
+          io.stderr(captureErrorLine(input.file, err));
+          return EXIT_UNREADABLE;
+        }
+        throw err;
+      }
+      run.file = input.file === '-' ? '<stdin>' : input.file;
       const doc = buildDocument(run);
       if (model) {
         learnBlocks(model, doc.flows);
@@ -38,23 +62,77 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
         docs.push(doc);
       }
     }
-    if (inputs.length > 1) correlation = await correlate(inputs, { windowSeconds: opts.window, model, vxlanPorts: opts.vxlanPort });
-  } catch (err) {
-    if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
-      return EXIT_UNREADABLE;
+    if (inputs.length > 1) {
+      try {
+        correlation = await correlate(readable, { windowSeconds: opts.window, model, vxlanPorts: opts.vxlanPort });
+      } catch (err) {
+        if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
+          io.stderr(`calico-pcap: ${spool ? spool.restoreNames(err.message) : err.message}\n`);
+          return EXIT_UNREADABLE;
+        }
+        throw err;
+      }
+      if (spool) spool.rename(correlation);
     }
-    throw err;
+  } finally {
+    spool?.remove();
   }
   const html = renderHtmlReport({ title: opts.title ?? `calico-pcap report: ${docs.length} capture${docs.length === 1 ? '' : 's'}`, generated: new Date().toISOString(), captures: docs, correlation });
   try {
     writeFileSync(opts.html, html);
   } catch (err) {
-    io.stderr(`calico-pcap: ${opts.html}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})\n`);
+    io.stderr(`calico-pcap: ${opts.html}: cannot write: ${describeWriteError(err)}\n`);
     return EXIT_UNREADABLE;
   }
   const verdicts = docs.filter((d): d is VerifyDocument => 'verify' in d);
   const failing = verdicts.filter((d) => d.verify.result === 'fail').length;
   io.stdout(`wrote ${opts.html}: ${docs.length} capture(s), ${docs.reduce((n, d) => n + d.totals.flows, 0)} flows${verdicts.length ? `, ${failing} of ${verdicts.length} failing verification` : ''}${correlation ? `, ${correlation.matched} packets matched and ${correlation.lost} lost across captures` : ''}\n`);
   return EXIT_OK;
+}
+
+/**
+ * Copies captures that are not regular files (a FIFO, `<(zcat x)`, /dev/stdin, `-`) to a
+ * temporary directory, under their own base name (the device is inferred from it), and puts
+ * the names the user gave back into what the correlation reports.
+ */
+class PipeSpool {
+  private dir: string | null = null;
+  /** Spooled path -> the name the user gave. */
+  private readonly names = new Map<string, string>();
+
+  async copy(file: string): Promise<string> {
+    if (file !== '-') {
+      try {
+        if (statSync(file).isFile()) return file;
+      } catch {
+        return file; // let the reader say why it cannot be opened
+      }
+    }
+    this.dir ??= mkdtempSync(join(tmpdir(), 'calico-pcap-'));
+    const sub = join(this.dir, String(this.names.size));
+    mkdirSync(sub);
+    const path = join(sub, file === '-' ? 'stdin' : basename(file));
+    await pipeline(file === '-' ? process.stdin : createReadStream(file), createWriteStream(path));
+    this.names.set(path, file === '-' ? '<stdin>' : file);
+    return path;
+  }
+
+  restoreNames(text: string): string {
+    for (const [path, name] of this.names) text = text.split(path).join(name);
+    return text;
+  }
+
+  rename(doc: CorrelateDocument): void {
+    if (this.names.size === 0) return;
+    for (const c of doc.captures) c.file = this.restoreNames(c.file);
+    for (const d of doc.decapsulation) {
+      d.uplink = this.restoreNames(d.uplink);
+      d.tunnelDevice = this.restoreNames(d.tunnelDevice);
+    }
+    doc.warnings = doc.warnings.map((w) => this.restoreNames(w));
+  }
+
+  remove(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+  }
 }

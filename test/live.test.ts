@@ -9,8 +9,13 @@
 // Needs root (namespaces, packet sockets) and the optional native module `cap`; without
 // them the suite is reported as SKIPPED with the reason. Every packet stays inside the
 // namespaces the lab creates; they are deleted in afterAll, and on process exit/signals.
+//
+// Also the -w file's robustness (issue 14): flushed within a second and after every packet with
+// -U (read while live runs, then after SIGKILL), a full disk (a small tmpfs: whole records kept,
+// exit 2), an unwritable path; and 20 000 flows on a terminal, where a second signal must end
+// live at once while the final report renders.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +28,7 @@ import {
   LAB_PREFIX,
   NODE_IP,
   POD_IP,
+  processesMatching,
   stillRunning,
   VNI,
   type Lab,
@@ -484,6 +490,173 @@ describeLab('ipip', (get) => {
     await countSix(get(), 'ipip', 'ip proto 4');
   }, TEST_TIMEOUT);
 });
+
+// ------------------------------------------------------------------ the -w file: flushing, full disk
+
+/** A tmpfs of `size` mounted in `dir` for the body; always unmounted after. */
+async function withTmpfs<T>(dir: string, size: string, body: (mount: string) => Promise<T>): Promise<T> {
+  const mount = mkdtempSync(join(dir, 'tmpfs-'));
+  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount], { encoding: 'utf8' });
+  expect(m.status, `mount -t tmpfs: ${m.stderr}`).toBe(0);
+  try {
+    return await body(mount);
+  } finally {
+    // a file a failed test left open keeps the mount busy: detach it lazily then
+    if (spawnSync('umount', [mount]).status !== 0) spawnSync('umount', ['-l', mount]);
+    rmSync(mount, { recursive: true, force: true });
+  }
+}
+
+describeLab('vxlan', (get) => {
+  it('-w is flushed within a second while live runs, in whole records, and survives SIGKILL', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'flushed.pcap');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 3);
+    await sleep(1500);
+    expect(run.child.exitCode, `live still running; stderr: ${run.stderr()}`).toBeNull();
+    expect(captureFacts(out)).toEqual({ format: 'pcap', records: 6 });
+    run.child.kill('SIGKILL');
+    const e = await waitExit(run);
+    expect(e.signal).toBe('SIGKILL');
+    expect(captureFacts(out)).toEqual({ format: 'pcap', records: 6 });
+    expect(analyzeJson(out).totals.packets).toBe(6);
+  }, TEST_TIMEOUT);
+
+  it('-U (--packet-buffered): every packet is in the file right after it was captured', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'packet-buffered.pcapng');
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '-U', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    // three rounds, each read 150 ms after the reply: far from always after a once-a-second flush
+    for (let round = 1; round <= 3; round++) {
+      ping(lab, 1);
+      await sleep(150);
+      expect(captureFacts(out), `round ${round}`).toEqual({ format: 'pcapng', records: 2 * round });
+    }
+    run.child.kill('SIGINT');
+    const e = await waitExit(run);
+    expect(e.code, `stderr: ${e.stderr}`).toBe(0);
+    expect(parseJson('live -U', e).live).toMatchObject({ packets: 6, writtenPackets: 6 });
+  }, TEST_TIMEOUT);
+
+  it('-w on a full disk (16 KiB tmpfs): whole records kept, capture stops, report printed, exit 2 with one line', async () => {
+    const { lab, dir } = get();
+    await withTmpfs(dir, '16k', async (mount) => {
+      const out = join(mount, 'full.pcap');
+      const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '-w', out, '--format', 'json']);
+      await waitCapturing(run);
+      // 1000-byte pings: 24 VXLAN packets of about 1.1 KB, more than 16 KiB
+      lab.exec('pod01', ['ping', '-n', '-c', '12', '-i', '0.2', '-s', '1000', '-W', '2', POD_IP.node04], { allowFail: true });
+      const e = await waitExit(run);
+      expect(e.signal, `stderr: ${e.stderr}`).toBeNull();
+      expect(e.code, `stderr: ${e.stderr}`).toBe(2);
+      const lines = e.stderr.trimEnd().split('\n');
+      expect(lines, e.stderr).toHaveLength(1);
+      const doc = parseJson('live -w on a full disk', e);
+      const kept = doc.live.writtenPackets;
+      const facts = captureFacts(out); // throws on a torn record
+      expect(facts.records).toBe(kept);
+      expect(kept).toBeGreaterThan(5);
+      expect(doc.live.packets).toBeGreaterThan(kept);
+      expect(doc.live.stoppedBy).toBe('write-error');
+      expect(doc.totals.packets).toBe(doc.live.packets);
+      const size = statSync(out).size;
+      expect(lines[0]).toBe(`calico-pcap: ${out}: cannot write: no space left on device (ENOSPC); it holds the first ${kept} of ${doc.live.packets} packets captured (${size} bytes, ending on a whole record)`);
+      expect(analyzeJson(out).totals.packets).toBe(kept);
+    });
+  }, TEST_TIMEOUT);
+
+  it('-w /proc/version (cannot be written): exit 2, one line naming it, before capturing', () => {
+    const { lab } = get();
+    const e = cliInNs(lab.ns.node04, ['live', '-i', 'ens37', '-w', '/proc/version', '--count', '1', '--format', 'json']);
+    expect(e.code, `stdout: ${e.stdout} stderr: ${e.stderr}`).toBe(2);
+    expect(e.stderr).toMatch(/^calico-pcap: \/proc\/version: cannot write: [^\n]+ \(E[A-Z]+\)\n$/);
+    expect(e.stdout).toBe('');
+  }, TEST_TIMEOUT);
+});
+
+// ------------------------------------------------------------------ many flows on a terminal
+
+/** Pid of the node process running `live` with `marker` in its command line (not script or sh around it). */
+async function livePid(marker: string, timeoutMs = 10_000): Promise<number> {
+  const node = realpathSync(process.execPath);
+  const isNode = (pid: number) => {
+    try {
+      return realpathSync(readlinkSync(`/proc/${pid}/exe`)) === node;
+    } catch {
+      return false;
+    }
+  };
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const found = processesMatching(/ live /)
+      .filter((l) => l.includes(`${CLI} live`) && l.includes(marker))
+      .map((l) => Number(l.split(' ')[0]))
+      .filter(isNode);
+    if (found.length === 1) return found[0];
+    if (Date.now() > end) throw new Error(`not one live process for ${marker}: ${found.join(', ')}`);
+    await sleep(50);
+  }
+}
+
+/** 20 000 UDP datagrams from pod01 to pod04, each to another port: 20 000 VXLAN flows on ens37. */
+function manyFlows(lab: Lab, flows = 20_000): void {
+  const js = `const s=require('dgram').createSocket('udp4');let p=0;const b=Buffer.from('x');(function go(){if(p>=${flows})return s.close();s.send(b,1+p++,'${POD_IP.node04}',go)})()`;
+  lab.exec('pod01', [process.execPath, '-e', js], { timeoutMs: 60_000 });
+}
+
+/** The process has ended (gone, or a zombie not yet reaped by the shell under script). */
+function gone(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
+for (const second of ['SIGINT', 'SIGTERM'] as const) {
+  describeLab('vxlan', (get) => {
+    it(`20 000 flows on a terminal: the refresh stays cheap, and Ctrl-C then ${second} ends it at once`, async () => {
+      const { lab, dir } = get();
+      const out = join(dir, `pty-${second}.pcap`);
+      const typescript = join(dir, `pty-${second}.out`);
+      lab.exec('pod01', ['ping', '-n', '-c', '1', '-W', '2', POD_IP.node04]); // neighbours resolved
+      const child = lab.spawnIn(lab.ns.node04, ['script', '-qfc', `${process.execPath} ${CLI} live -i ens37 --filter 'udp port 4789' -w ${out}`, typescript], { stdio: 'ignore' });
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      try {
+        const pid = await livePid(out);
+        const t0 = Date.now();
+        while (ownPacketSockets(pid).length < 1 && Date.now() - t0 < 10_000) await sleep(50);
+        await sleep(1000);
+        manyFlows(lab);
+        await sleep(2500); // refreshes over 20 000 flows happen meanwhile
+        process.kill(pid, 'SIGINT');
+        await sleep(300); // the final report of 20 000 flows is being rendered now
+        expect(gone(pid), 'live still running after the first Ctrl-C: it renders the report').toBe(false);
+        const sent = Date.now();
+        process.kill(pid, second);
+        while (!gone(pid) && Date.now() - sent < 10_000) await sleep(20);
+        const ms = Date.now() - sent;
+        expect(gone(pid), `live still running ${ms} ms after ${second}`).toBe(true);
+        expect(ms).toBeLessThan(1000);
+        // the refreshes showed the busiest flows only (all of them took seconds to render)
+        const screen = readFileSync(typescript, 'utf8');
+        const shown = /\(the (\d+) busiest of (\d+) flows; the final report lists all\)/.exec(screen);
+        expect(shown, 'a refresh showing only the busiest flows').not.toBeNull();
+        expect(Number(shown![1])).toBeLessThanOrEqual(200);
+        expect(Number(shown![2])).toBeGreaterThan(2000);
+        // stopped by the first Ctrl-C: the -w file was closed, whole, before the report was
+        // rendered (not every datagram reaches the capture: the sender outruns the veth queue)
+        expect(captureFacts(out).records).toBeGreaterThan(2000);
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }, 60_000);
+  });
+}
 
 // ------------------------------------------------------------------ nothing left behind
 

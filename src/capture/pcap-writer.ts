@@ -5,7 +5,7 @@
 // fs.writeSync (or handed to a Writable), so writing a packet is a header
 // store plus one memcpy.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 /** Link-layer header types (tcpdump.org/linktypes.html). */
@@ -90,11 +90,29 @@ export function encodePcapRecord(
   return out;
 }
 
+/** How a format's records lie in the written bytes: the unit (header, record, block) at `at`. */
+export type RecordWalker = (buf: Uint8Array, at: number, fileOffset: number) => { length: number; packet: boolean };
+
+/**
+ * A write to the capture file failed (disk full, I/O error, ...). The file was cut back to the
+ * last whole record, so it stays readable: it holds the first `keptPackets` packets. The writer
+ * accepts no more packets.
+ */
+export class CaptureWriteError extends Error {
+  constructor(readonly error: NodeJS.ErrnoException, readonly keptBytes: number, readonly keptPackets: number) {
+    super(`${error.code ?? error.message}; the file keeps its first ${keptPackets} packets (${keptBytes} bytes)`);
+  }
+}
+
 /**
  * Reused output buffer in front of a file descriptor or a Writable.  Shared
  * by the pcap and pcapng writers.  A Writable gets whole batches and no
  * backpressure handling: meant for tests and modest outputs; big files
  * should go to a file descriptor.
+ *
+ * A flush to a file descriptor that fails part way keeps every whole record that was written
+ * and cuts the file back to the end of the last one (never half a record), then throws a
+ * CaptureWriteError; so does every later write.
  */
 export class BufferedSink {
   buf: Buffer;
@@ -102,12 +120,18 @@ export class BufferedSink {
   pos = 0;
   /** Bytes handed to the sink so far (excluding what is still buffered). */
   flushed = 0;
+  /** Packets in the buffer (counted by the writer), and packets handed to the sink. */
+  bufferedPackets = 0;
+  flushedPackets = 0;
+  /** Set once a write failed: the file then ends at failure.keptBytes. */
+  failure: CaptureWriteError | null = null;
   private closed = false;
 
   constructor(
     private readonly sink: ByteSink,
     bufferSize = DEFAULT_WRITE_BUFFER,
     private readonly ownsFd = false,
+    private readonly walker?: RecordWalker,
   ) {
     this.buf = Buffer.allocUnsafe(bufferSize);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
@@ -115,6 +139,7 @@ export class BufferedSink {
 
   /** Makes room for n contiguous bytes at this.pos, flushing (or growing) as needed. */
   reserve(n: number): void {
+    if (this.failure) throw this.failure;
     if (this.pos + n <= this.buf.length) return;
     this.flush();
     if (n > this.buf.length) {
@@ -124,10 +149,15 @@ export class BufferedSink {
   }
 
   flush(): void {
+    if (this.failure) throw this.failure;
     if (this.pos === 0) return;
     if (typeof this.sink === 'number') {
       let off = 0;
-      while (off < this.pos) off += writeSync(this.sink, this.buf, off, this.pos - off);
+      try {
+        while (off < this.pos) off += writeSync(this.sink, this.buf, off, this.pos - off);
+      } catch (err) {
+        throw this.fail(this.sink, err as NodeJS.ErrnoException, off);
+      }
     } else {
       // The stream keeps a reference to what it is given, so hand over this
       // buffer and continue in a fresh one.
@@ -136,21 +166,52 @@ export class BufferedSink {
       this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
     }
     this.flushed += this.pos;
+    this.flushedPackets += this.bufferedPackets;
+    this.bufferedPackets = 0;
     this.pos = 0;
+  }
+
+  // `written` bytes of the buffer reached the file before the error: keep the whole records
+  // among them and cut the file after the last one (a reader would see a torn record otherwise).
+  private fail(fd: number, error: NodeJS.ErrnoException, written: number): CaptureWriteError {
+    let keep = 0;
+    let packets = 0;
+    if (this.walker) {
+      while (keep < written) {
+        const unit = this.walker(this.buf, keep, this.flushed + keep);
+        if (unit.length <= 0 || keep + unit.length > written) break;
+        keep += unit.length;
+        if (unit.packet) packets++;
+      }
+    }
+    if (keep < written) {
+      try {
+        ftruncateSync(fd, this.flushed + keep);
+      } catch {
+        // not a regular file (/dev/full): nothing of the torn record can be taken back
+      }
+    }
+    this.failure = new CaptureWriteError(error, this.flushed + keep, this.flushedPackets + packets);
+    this.flushed += keep;
+    this.flushedPackets += packets;
+    this.bufferedPackets = 0;
+    this.pos = 0;
+    return this.failure;
   }
 
   /**
    * Flushes; closes a file descriptor the writer opened itself, or ends a
    * Writable (unless endStream is false) and resolves once it has finished.
+   * After a failed write it only closes (the failure was thrown already).
    */
   async close(endStream = true): Promise<void> {
     if (this.closed) return;
-    this.flush();
-    this.closed = true;
     if (typeof this.sink === 'number') {
-      if (this.ownsFd) closeSync(this.sink);
+      this.closeSync();
       return;
     }
+    this.flush();
+    this.closed = true;
     if (!endStream) return;
     const stream = this.sink;
     await new Promise<void>((resolve, reject) => {
@@ -163,9 +224,12 @@ export class BufferedSink {
   closeSync(): void {
     if (typeof this.sink !== 'number') throw new Error('closeSync() needs a file descriptor sink; use close()');
     if (this.closed) return;
-    this.flush();
-    this.closed = true;
-    if (this.ownsFd) closeSync(this.sink);
+    try {
+      if (!this.failure) this.flush();
+    } finally {
+      this.closed = true;
+      if (this.ownsFd) closeSync(this.sink);
+    }
   }
 }
 
@@ -187,7 +251,13 @@ export class PcapWriter {
     this.bigEndian = opts.bigEndian ?? false;
     this.le = !this.bigEndian;
     this.fracLimit = this.nanosecond ? 1e9 : 1e6;
-    this.out = new BufferedSink(sink, opts.bufferSize, ownsFd);
+    const le = this.le;
+    // The global header, then records of 16 bytes plus their caplen.
+    const walker: RecordWalker = (buf, at, fileOffset) =>
+      fileOffset === 0
+        ? { length: PCAP_GLOBAL_HEADER_LEN, packet: false }
+        : { length: PCAP_RECORD_HEADER_LEN + new DataView(buf.buffer, buf.byteOffset + at + 8, 4).getUint32(0, le), packet: true };
+    this.out = new BufferedSink(sink, opts.bufferSize, ownsFd, walker);
     this.out.reserve(PCAP_GLOBAL_HEADER_LEN);
     this.out.pos += writePcapHeader(this.out.buf, this.out.pos, this.linktype, this.snaplen, opts);
   }
@@ -211,11 +281,22 @@ export class PcapWriter {
     writePcapRecordHeader(out.view, at, tsSec, tsFrac, caplen, origLen > data.length ? origLen : data.length, this.le);
     out.buf.set(caplen === data.length ? data : data.subarray(0, caplen), at + PCAP_RECORD_HEADER_LEN);
     out.pos = at + PCAP_RECORD_HEADER_LEN + caplen;
+    out.bufferedPackets++;
     this.count++;
   }
 
   get packets(): number {
     return this.count;
+  }
+
+  /** Packets handed to the file (not counting the buffered ones). */
+  get packetsFlushed(): number {
+    return this.out.flushedPackets;
+  }
+
+  /** The failed write, once one failed (the file then holds failure.keptPackets packets). */
+  get failure(): CaptureWriteError | null {
+    return this.out.failure;
   }
 
   /** File bytes produced so far, buffered or not. */

@@ -4,7 +4,7 @@
 // total length again (so readers can walk backwards too).
 
 import { openSync } from 'node:fs';
-import { BufferedSink, DEFAULT_SNAPLEN, type ByteSink } from './pcap-writer.js';
+import { BufferedSink, DEFAULT_SNAPLEN, type ByteSink, type CaptureWriteError, type RecordWalker } from './pcap-writer.js';
 
 export const PCAPNG_BLOCK = { SHB: 0x0a0d0d0a, IDB: 0x00000001, EPB: 0x00000006 } as const;
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -56,7 +56,13 @@ export class PcapngWriter {
   constructor(sink: ByteSink, opts: PcapngWriterOptions = {}, ownsFd = false) {
     this.bigEndian = opts.bigEndian ?? false;
     this.le = !this.bigEndian;
-    this.out = new BufferedSink(sink, opts.bufferSize, ownsFd);
+    const le = this.le;
+    // Every block starts with its type and total length.
+    const walker: RecordWalker = (buf, at) => {
+      const view = new DataView(buf.buffer, buf.byteOffset + at, 8);
+      return { length: view.getUint32(4, le), packet: view.getUint32(0, le) === PCAPNG_BLOCK.EPB };
+    };
+    this.out = new BufferedSink(sink, opts.bufferSize, ownsFd, walker);
     this.writeSectionHeader(opts.userAppl);
     for (const iface of opts.interfaces ?? []) this.addInterface(iface);
   }
@@ -112,6 +118,16 @@ export class PcapngWriter {
     return this.count;
   }
 
+  /** Packets handed to the file (not counting the buffered ones). */
+  get packetsFlushed(): number {
+    return this.out.flushedPackets;
+  }
+
+  /** The failed write, once one failed (the file then holds failure.keptPackets packets). */
+  get failure(): CaptureWriteError | null {
+    return this.out.failure;
+  }
+
   flush(): void {
     this.out.flush();
   }
@@ -139,6 +155,7 @@ export class PcapngWriter {
     buf.set(caplen === data.length ? data : data.subarray(0, caplen), at + 28);
     buf.fill(0, at + 28 + caplen, at + 28 + padded);
     this.end(at, total);
+    this.out.bufferedPackets++;
     this.count++;
   }
 

@@ -93,35 +93,42 @@ export class SourceOpenError extends Error {}
 const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
-/** Opens a path, or `-` for standard input, and transparently gunzips input that starts with the gzip magic. */
+/**
+ * Opens a path, or `-` for standard input, and transparently gunzips input that starts with the
+ * gzip magic. A path that is not a regular file (a FIFO, `<(cat x)`, /dev/stdin, a device) is
+ * read as a stream: it cannot be read at a position, nor reopened to read the magic again.
+ */
 export async function openSource(path: string): Promise<OpenedSource> {
   const displayName = path === '-' ? '<stdin>' : path;
   let raw: ByteSource;
-  let rawStream: () => Readable;
+  // For a regular file: a fresh stream from its start, to feed zlib once the magic is seen.
+  let reopen: (() => Readable) | null = null;
   if (path === '-') {
-    const stream = process.stdin;
-    raw = new StreamSource(stream);
-    rawStream = () => stream;
+    raw = new StreamSource(process.stdin);
   } else {
-    let handle: fsp.FileHandle;
-    let size: number;
+    let handle: fsp.FileHandle | undefined;
     try {
       handle = await fsp.open(path, 'r');
       const st = await handle.stat();
-      if (st.isDirectory()) {
-        await handle.close();
-        throw new SourceOpenError('is a directory');
+      if (st.isDirectory()) throw new SourceOpenError('is a directory');
+      if (st.isFile()) {
+        const file = handle;
+        raw = new FileSource(file, st.size);
+        reopen = () => {
+          void file.close();
+          return createReadStream(path);
+        };
+      } else {
+        raw = new StreamSource(handle.createReadStream({ highWaterMark: STREAM_CHUNK }));
       }
-      size = st.isFile() ? st.size : Infinity; // a FIFO or device: no size
     } catch (err) {
-      if (err instanceof SourceOpenError) throw err;
-      throw new SourceOpenError(describeFsError(err));
+      await handle?.close().catch(() => {});
+      // /dev/stdin when standard input is a socket (as Node's own child processes get it)
+      // cannot be opened again: read the descriptor this process already has.
+      if (isStdinAlias(path) && (err as NodeJS.ErrnoException)?.code === 'ENXIO') raw = new StreamSource(process.stdin);
+      else if (err instanceof SourceOpenError) throw err;
+      else throw new SourceOpenError(describeFsError(err));
     }
-    raw = new FileSource(handle, size);
-    rawStream = () => {
-      void handle.close();
-      return createReadStream(path);
-    };
   }
 
   const magic = new Uint8Array(2);
@@ -132,14 +139,21 @@ export async function openSource(path: string): Promise<OpenedSource> {
     got += n;
   }
   if (got === 2 && magic[0] === GZIP_MAGIC_0 && magic[1] === GZIP_MAGIC_1) {
-    // Re-read from the start through zlib: for a file reopen it, for stdin put the magic back.
-    const compressed = path === '-' ? streamFrom(new PrefixedSource(magic, raw)) : rawStream();
+    // Re-read from the start through zlib: reopen a regular file, put the magic back otherwise.
+    const compressed = reopen ? reopen() : streamFrom(new PrefixedSource(magic, raw));
     const gunzip = createGunzip();
     compressed.on('error', (e) => gunzip.destroy(e));
     compressed.pipe(gunzip);
     return { source: new StreamSource(gunzip), displayName, gzip: true };
   }
   return { source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false };
+}
+
+/** Pipes hand over at most 64 KiB at a time; a larger chunk lets a fast pipe fill it. */
+const STREAM_CHUNK = 1 << 20;
+
+function isStdinAlias(path: string): boolean {
+  return path === '/dev/stdin' || path === '/dev/fd/0' || path === '/proc/self/fd/0';
 }
 
 /** A Readable over a ByteSource, to feed zlib. */

@@ -79,6 +79,13 @@ export function compareExpectations(expected: Expectations, actual: Required<Exp
   return diff;
 }
 
+/** Writes --write-expect; a file that cannot be written is a ModelError naming it (exit 2). */
 export function writeExpectations(path: string, actual: Required<Expectations>, capture: string): void {
-  writeFileSync(path, `# calico-pcap verify --expect: what ${capture} must show\n${stringify(actual)}`);
+  try {
+    writeFileSync(path, `# calico-pcap verify --expect: what ${capture} must show\n${stringify(actual)}`);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on device' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new ModelError(`${path}: cannot write: ${why}${code ? ` (${code})` : ''}`);
+  }
 }
