@@ -26,6 +26,7 @@ import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
 import { captureDevice } from './verify/device.js';
 import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from './verify/expectations.js';
+import { jsonTerminalSafe, terminalSafe } from './report/terminal-safe.js';
 
 function parsePort(value: string, previous: number[]): number[] {
   const port = Number(value);
@@ -138,11 +139,12 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
     if (opts.expect) expectations = readExpectations(opts.expect);
   } catch (err) {
     if (err instanceof ModelError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
+      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
       return EXIT_UNREADABLE;
     }
     throw err;
   }
+  printModelWarnings(model, io);
   const out = new Output((s) => io.stdout(s));
   const result = await runPipeline(capture, { ...opts, format: 'json' }, io, out, { vxlanPorts: opts.vxlanPort });
   if (typeof result === 'number') return result;
@@ -155,14 +157,15 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
   const differences = expectations ? compareExpectations(expectations, actual) : null;
   if (differences && opts.expect) vdoc.verify.expectations = { file: opts.expect, matched: differences.length === 0, differences };
-  if (opts.format === 'json') out.push(JSON.stringify(vdoc, null, 2) + '\n');
+  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(vdoc, null, 2)) + '\n');
   else if (opts.format === 'junit') out.push(renderJunit(vdoc));
   else {
     out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
     if (differences) {
+      const expectFile = terminalSafe(opts.expect);
       out.push(differences.length === 0
-        ? `expectations ${opts.expect}: all met\n`
-        : `expectations ${opts.expect}: ${differences.length} difference(s)\n${differences.map((d) => `  - ${d}\n`).join('')}`);
+        ? `expectations ${expectFile}: all met\n`
+        : `expectations ${expectFile}: ${differences.length} difference(s)\n${differences.map((d) => `  - ${terminalSafe(d)}\n`).join('')}`);
     }
   }
   out.flush();
@@ -170,7 +173,7 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   if (readCode !== EXIT_OK) return readCode;
   // With --expect the pinned expectations decide: a fixture may be pinned as failing on purpose.
   if (differences) {
-    if (differences.length > 0) io.stderr(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}\n`);
+    if (differences.length > 0) io.stderr(terminalSafe(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}`) + '\n');
     return differences.length === 0 ? EXIT_OK : EXIT_VIOLATION;
   }
   return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
@@ -328,7 +331,7 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
     }
     throw err;
   }
-  if (opts.format === 'json') out.push(JSON.stringify(doc, null, 2) + '\n');
+  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
   else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
   else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
   out.flush();
@@ -343,15 +346,23 @@ type ModelOptions = Omit<ModelFlags, 'vxlanPort'> & { cluster: string[]; vxlanPo
  */
 function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
   if (opts.cluster.length === 0 && !hasModelFlags({ ...opts, vxlanPort: undefined })) return null;
+  let model: ClusterModel;
   try {
-    return buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
   } catch (err) {
     if (err instanceof ModelError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
+      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
       return undefined;
     }
     throw err;
   }
+  printModelWarnings(model, io);
+  return model;
+}
+
+/** The model's contradictions (resolved, the later source wins), one stderr line each. */
+function printModelWarnings(model: ClusterModel, io: CliIo): void {
+  for (const w of model.warnings) io.stderr(`calico-pcap: warning: ${terminalSafe(w)}\n`);
 }
 
 /** --window in seconds, or undefined after printing why it is not a duration. */
