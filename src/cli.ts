@@ -19,7 +19,7 @@ import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
 import { runListInterfaces, runLive, type LiveOptions } from './live-run.js';
-import { correlate } from './correlate/correlate.js';
+import { correlate, DEFAULT_WINDOW_PACKETS, windowCutWarning } from './correlate/correlate.js';
 import { renderCorrelateTable } from './report/correlate-report.js';
 import { runReport } from './report-run.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
@@ -257,6 +257,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
       .option('--window <duration>', 'sightings of one inner packet further apart than this are different packets (2s, 500ms)', '2s')
+      .option('--window-packets <n>', 'most inner packets held in the window at once; when full, the oldest is judged early (with a warning)', parsePositive(50_000_000), DEFAULT_WINDOW_PACKETS)
       .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
       .option('--fail-on-loss', 'exit 1 when a packet was lost between nodes or not decapsulated')
       .option('--own-span', "each capture covers only its own first to last packet (default: they were taken at the same time and all cover the whole span)")
@@ -304,6 +305,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
 interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
   window: string;
+  windowPackets: number;
   format: 'table' | 'json' | 'ndjson';
   cluster: string[];
   vxlanPort: number[];
@@ -321,7 +323,7 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
   let doc;
   try {
     doc = await correlate(inputs, {
-      windowSeconds: window, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
+      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
       onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
     });
   } catch (err) {
@@ -331,6 +333,7 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
     }
     throw err;
   }
+  if (doc.windowCutPackets > 0) io.stderr(`calico-pcap: warning: ${windowCutWarning(doc.windowCutPackets, doc.windowPackets)}\n`);
   if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
   else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
   else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
