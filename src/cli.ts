@@ -19,13 +19,14 @@ import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
 import { runListInterfaces, runLive, type LiveOptions } from './live-run.js';
-import { correlate } from './correlate/correlate.js';
+import { correlate, DEFAULT_WINDOW_PACKETS, windowCutWarning } from './correlate/correlate.js';
 import { renderCorrelateTable } from './report/correlate-report.js';
 import { runReport } from './report-run.js';
 import { parseMode, type ClusterModel } from './model/cluster.js';
 import { learnBlocks, verify } from './verify/verify.js';
 import { captureDevice } from './verify/device.js';
 import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from './verify/expectations.js';
+import { jsonTerminalSafe, terminalSafe } from './report/terminal-safe.js';
 
 function parsePort(value: string, previous: number[]): number[] {
   const port = Number(value);
@@ -137,11 +138,12 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
     if (opts.expect) expectations = readExpectations(opts.expect);
   } catch (err) {
     if (err instanceof ModelError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
+      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
       return EXIT_UNREADABLE;
     }
     throw err;
   }
+  printModelWarnings(model, io);
   const out = new Output((s) => io.stdout(s));
   const result = await runPipeline(capture, { ...opts, format: 'json' }, io, out, { vxlanPorts: opts.vxlanPort });
   if (typeof result === 'number') return result;
@@ -161,14 +163,15 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   }
   const differences = expectations ? compareExpectations(expectations, actual) : null;
   if (differences && opts.expect) vdoc.verify.expectations = { file: opts.expect, matched: differences.length === 0, differences };
-  if (opts.format === 'json') out.push(JSON.stringify(vdoc, null, 2) + '\n');
+  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(vdoc, null, 2)) + '\n');
   else if (opts.format === 'junit') out.push(renderJunit(vdoc));
   else {
     out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
     if (differences) {
+      const expectFile = terminalSafe(opts.expect);
       out.push(differences.length === 0
-        ? `expectations ${opts.expect}: all met\n`
-        : `expectations ${opts.expect}: ${differences.length} difference(s)\n${differences.map((d) => `  - ${d}\n`).join('')}`);
+        ? `expectations ${expectFile}: all met\n`
+        : `expectations ${expectFile}: ${differences.length} difference(s)\n${differences.map((d) => `  - ${terminalSafe(d)}\n`).join('')}`);
     }
   }
   out.flush();
@@ -180,7 +183,7 @@ async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promi
   if (readCode !== EXIT_OK) return readCode;
   // With --expect the pinned expectations decide: a fixture may be pinned as failing on purpose.
   if (differences) {
-    if (differences.length > 0) io.stderr(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}\n`);
+    if (differences.length > 0) io.stderr(terminalSafe(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}`) + '\n');
     return differences.length === 0 ? EXIT_OK : EXIT_VIOLATION;
   }
   return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
@@ -264,6 +267,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
       .option('--window <duration>', 'sightings of one inner packet further apart than this are different packets (2s, 500ms)', '2s')
+      .option('--window-packets <n>', 'most inner packets held in the window at once; when full, the oldest is judged early (with a warning)', parsePositive(50_000_000), DEFAULT_WINDOW_PACKETS)
       .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
       .option('--fail-on-loss', 'exit 1 when a packet was lost between nodes or not decapsulated')
       .option('--own-span', "each capture covers only its own first to last packet (default: they were taken at the same time and all cover the whole span)")
@@ -312,6 +316,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
 interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
   window: string;
+  windowPackets: number;
   format: 'table' | 'json' | 'ndjson';
   cluster: string[];
   vxlanPort: number[];
@@ -329,7 +334,7 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
   let doc;
   try {
     doc = await correlate(inputs, {
-      windowSeconds: window, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
+      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
       onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
     });
   } catch (err) {
@@ -339,7 +344,8 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
     }
     throw err;
   }
-  if (opts.format === 'json') out.push(JSON.stringify(doc, null, 2) + '\n');
+  if (doc.windowCutPackets > 0) io.stderr(`calico-pcap: warning: ${windowCutWarning(doc.windowCutPackets, doc.windowPackets)}\n`);
+  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
   else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
   else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
   out.flush();
@@ -354,15 +360,23 @@ type ModelOptions = Omit<ModelFlags, 'vxlanPort'> & { cluster: string[]; vxlanPo
  */
 function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
   if (opts.cluster.length === 0 && !hasModelFlags({ ...opts, vxlanPort: undefined })) return null;
+  let model: ClusterModel;
   try {
-    return buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
   } catch (err) {
     if (err instanceof ModelError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
+      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
       return undefined;
     }
     throw err;
   }
+  printModelWarnings(model, io);
+  return model;
+}
+
+/** The model's contradictions (resolved, the later source wins), one stderr line each. */
+function printModelWarnings(model: ClusterModel, io: CliIo): void {
+  for (const w of model.warnings) io.stderr(`calico-pcap: warning: ${terminalSafe(w)}\n`);
 }
 
 /** --window in seconds, or undefined after printing why it is not a duration. */

@@ -19,7 +19,7 @@ const node04 = node('kube-node04', '10.0.1.204/24', '10.200.255.0/24');
 const ip = (s: string) => parseIpv4(s)!;
 
 function model(...pools: Pool[]): ClusterModel {
-  return { pools, nodes: [node01, node02, node04], vni: 4096, vxlanPort: 4789, learnedBlocks: [] };
+  return { pools, nodes: [node01, node02, node04], vni: 4096, vxlanPort: 4789, learnedBlocks: [], warnings: [] };
 }
 
 describe("Calico's encapsulation rule", () => {

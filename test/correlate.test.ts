@@ -1,5 +1,5 @@
 // calico-pcap correlate: the same inner packet followed across captures of several nodes.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -74,6 +74,37 @@ describe('correlate on captures built to show it', () => {
     const { doc } = correlate([a, b, '--window', '50ms']);
     expect(doc.matched).toBe(3000);
     expect(doc.windowPeakPackets).toBeLessThan(20);
+  });
+
+  it('packets sharing one timestamp: the window is bounded by --window-packets too, and the cut is reported', async () => {
+    // 200,000 distinct inner packets per capture, every one stamped with the same microsecond:
+    // the time window alone would hold them all (~300 MB of peak RSS measured before the bound).
+    const same = (ttl: number): [Uint8Array, number][] => Array.from({ length: 200_000 }, (_, i) => [buildPacket([
+      { eth: {} }, { ipv4: { src: '10.0.2.201', dst: '10.0.1.204', ttl } }, { udp: { sport: 40000, dport: 4789 } }, { vxlan: { vni: 4096 } },
+      { eth: {} }, { ipv4: { src: '10.200.2.10', dst: '10.200.255.10', id: i >>> 16 } }, { icmp: { type: 8, id: 7, seq: i & 0xffff } }, { payload: 16 },
+    ]), 0.5]);
+    const a = await write('same-time-a.pcap', same(64));
+    const b = await write('same-time-b.pcap', same(63));
+    const rusage = join(dir, 'same-time-rusage.json');
+    const r = spawnSync('node', ['--import', join(ROOT, 'dist', 'bench', 'rusage-preload.js'), CLI, 'correlate', a, b, '--window-packets', '1000', '--format', 'json'], {
+      cwd: ROOT, encoding: 'utf8', env: { ...process.env, CALICO_PCAP_BENCH_RUSAGE: rusage }, maxBuffer: 64 << 20,
+    });
+    expect(r.status).toBe(0);
+    // Capture a's 200,000 pass through 1,000 places, then b's 200,000 each push one out: 1,000 stay.
+    const warning = 'the window was full (--window-packets 1000): 399000 inner packets were judged before --window ended, and a later sighting of one of them counts as another packet; give a larger --window-packets or a shorter --window';
+    expect(r.stderr).toBe(`calico-pcap: warning: ${warning}\n`);
+    const doc = JSON.parse(r.stdout);
+    expect([doc.windowPackets, doc.windowPeakPackets, doc.windowCutPackets]).toEqual([1000, 1000, 399000]);
+    expect(doc.warnings).toContain(warning);
+    expect(doc.captures.map((c: { packets: number; innerPackets: number }) => [c.packets, c.innerPackets])).toEqual([[200_000, 200_000], [200_000, 200_000]]);
+    expect(JSON.parse(readFileSync(rusage, 'utf8')).maxRSS_kB / 1024).toBeLessThan(200);
+  }, 120_000);
+
+  it('the default --window-packets leaves ordinary captures uncut', async () => {
+    const a = await write('uncut-a.pcap', [1, 2, 3].map((s) => [echo(s), 0.1]));
+    const b = await write('uncut-b.pcap', [1, 2, 3].map((s) => [echo(s, 63), 0.1003]));
+    const { doc } = correlate([a, b]);
+    expect([doc.matched, doc.windowPackets, doc.windowPeakPackets, doc.windowCutPackets]).toEqual([3, 100_000, 3, 0]);
   });
 });
 

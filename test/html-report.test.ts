@@ -42,6 +42,10 @@ const EVIL_NODE = 'kube-<b>evil</b>"\'&node';
 const EVIL_FILE = '</title><script>window.__pwned = "file"</script>x.pcap';
 const EVIL_IFACE = '"><img src=x onerror="window.__pwned=\'iface\'">';
 const EVIL_MESSAGE = '<svg onload="window.__pwned=\'message\'"></svg> http://evil.example/x';
+// Bidi controls (a right-to-left override, an isolate, marks) would display text reversed: "exe.png" as "gnp.exe".
+const BIDI_NODE = 'kube-\u202Egnp.exe\u2066x\u2069\u200f\u061c\u202a\u202b\u202c\u202d\u2067\u2068\u200e';
+const BIDI_SHOWN = 'kube-<U+202E>gnp.exe<U+2066>x<U+2069><U+200F><U+061C><U+202A><U+202B><U+202C><U+202D><U+2067><U+2068><U+200E>';
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 function write(name: keyof typeof reports, title: string, captures: (AnalysisDocument | VerifyDocument)[], corr: CorrelateDocument | null = null) {
   const html = renderHtmlReport({ title, generated: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), captures, correlation: corr });
@@ -54,10 +58,12 @@ function write(name: keyof typeof reports, title: string, captures: (AnalysisDoc
 function hostile(doc: VerifyDocument): VerifyDocument {
   const d = structuredClone(doc);
   const victim = d.verify.model.nodes[0].name;
-  const rename = (n: string | null) => (n === victim ? EVIL_NODE : n);
+  const bidiVictim = d.verify.model.nodes[1].name;
+  const rename = (n: string | null) => (n === victim ? EVIL_NODE : n === bidiVictim ? BIDI_NODE : n);
   d.capture.file = EVIL_FILE;
   d.capture.interfaces[0].name = EVIL_IFACE;
   d.verify.model.nodes[0].name = EVIL_NODE;
+  d.verify.model.nodes[1].name = BIDI_NODE;
   d.verify.flows.forEach((f) => Object.assign(f, { from: rename(f.from), to: rename(f.to), reason: EVIL_MESSAGE }));
   d.verify.pairs.forEach((p) => Object.assign(p, { from: rename(p.from), to: rename(p.to) }));
   d.verify.findings.push({ code: 'x.<i>code</i>', severity: 'error', message: EVIL_MESSAGE, why: EVIL_MESSAGE, flows: [0], packets: [1] });
@@ -113,6 +119,12 @@ describe('HTML report: self-contained and escaped', () => {
     expect(html).toContain('kube-&lt;b&gt;evil&lt;/b&gt;&quot;&#39;&amp;node');
     expect(html).toContain('&lt;/title&gt;&lt;script&gt;window.__pwned = &quot;file&quot;&lt;/script&gt;x.pcap');
     expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it('shows bidi controls as marks instead of passing them to the page', () => {
+    const { html } = reports.hostile;
+    expect(html).not.toMatch(BIDI_CONTROLS);
+    expect(html).toContain(BIDI_SHOWN.replace(/</g, '&lt;').replace(/>/g, '&gt;'));
   });
 });
 
@@ -294,6 +306,11 @@ if (SKIP && process.env.CI === 'true') {
       expect(await page.locator(`g.node[data-node="${EVIL_NODE.replace(/["\\]/g, '\\$&')}"]`).count()).toBe(1);
       expect(await page.locator('section.capture h2 .file').textContent()).toBe(EVIL_FILE);
       expect(await page.locator('section.capture').textContent()).toContain(EVIL_IFACE);
+      // The renamed node is in the graph and the tables, its bidi controls visible as marks.
+      const text = await page.evaluate(() => document.documentElement.textContent ?? '');
+      expect(text).not.toMatch(BIDI_CONTROLS);
+      expect(await page.locator(`g.node[data-node="${BIDI_SHOWN}"]`).count()).toBe(1);
+      expect(text.split(BIDI_SHOWN).length).toBeGreaterThan(3);
       expect(requests).toEqual([url]);
       await page.close();
     });

@@ -127,3 +127,27 @@ describe('model errors name the file and the field', () => {
     expect(errorOf(() => fromFiles(path))).toMatch(new RegExp(`^${path}: not YAML or JSON: `));
   });
 });
+
+describe('contradictions between sources are warnings; agreements are not', () => {
+  it('the same facts from several sources: no warning', () => {
+    // kubectl's annotation and calicoctl's spec.bgp give one address; the directory test's sources agree.
+    expect(fromFiles('kubectl-nodes.yaml', 'calicoctl-nodes.yaml', 'calicoctl-ippools.yaml', 'ipamblocks.yaml', 'blockaffinities.yaml').warnings).toEqual([]);
+    // A --pool for the exported pool's CIDR, with its modes, is the same pool under another name.
+    const b = new ModelBuilder();
+    addFile(b, join(FIX, 'reference-cluster.yaml'));
+    addFlags(b, { pool: ['10.200.0.0/16'], blockSize: 24, vxlan: 'CrossSubnet', node: [], block: [], tunnelAddr: [] });
+    expect(b.build().warnings).toEqual([]);
+  });
+  it('an InternalIP (/32) is only a fallback: a Calico address read later replaces it silently', () => {
+    const bare = write('internal-only.yaml', 'apiVersion: v1\nkind: Node\nmetadata: {name: kube-node04}\nstatus:\n  addresses:\n  - {type: InternalIP, address: 192.168.9.4}\n');
+    const m = fromFiles(bare, 'calicoctl-nodes.yaml', 'calicoctl-ippools.yaml');
+    expect(m.warnings).toEqual([]);
+    expect(essence(m).nodes.find(([name]) => name === 'kube-node04')![1]).toBe('10.0.1.204/24');
+  });
+  it('the same pool name for two CIDRs names both sources', () => {
+    const other = write('renamed-pool.yaml', 'pools:\n  - {name: default-ipv4-ippool, cidr: 10.201.0.0/16, vxlanMode: Always}\n');
+    expect(fromFiles('calicoctl-ippools.yaml', other).warnings).toEqual([
+      `pool name default-ipv4-ippool is defined twice: default-ipv4-ippool 10.200.0.0/16 /24 ipipMode=Never vxlanMode=CrossSubnet (${join(FIX, 'calicoctl-ippools.yaml')} (IPPool default-ipv4-ippool)) and default-ipv4-ippool 10.201.0.0/16 /26 ipipMode=Never vxlanMode=Always (${other})`,
+    ]);
+  });
+});

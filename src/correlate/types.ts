@@ -77,6 +77,10 @@ export interface CorrelateDocument {
   windowSeconds: number;
   /** Most inner packets held in the window at once: memory follows this, not the capture size. */
   windowPeakPackets: number;
+  /** The bound on inner packets held at once (--window-packets). */
+  windowPackets: number;
+  /** Inner packets judged before their window ended because the window was full (then also a warning). */
+  windowCutPackets: number;
   captures: CorrelatedCapture[];
   /** Inner packets seen in two or more captures. */
   matched: number;

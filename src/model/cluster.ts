@@ -38,6 +38,8 @@ export interface ClusterModel {
   vxlanPort: number;
   /** Node blocks inferred from the capture, not given (see learn.ts). */
   learnedBlocks: { node: string; block: Cidr }[];
+  /** Contradictions between the sources (two addresses for one node, one address for two nodes, pools defined twice or overlapping with different modes), one line each. */
+  warnings: string[];
 }
 
 export const DEFAULT_VNI = 4096; // Felix's VXLANVNI default

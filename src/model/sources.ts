@@ -2,11 +2,11 @@
 // JSON), and the real objects exported from a cluster (`kubectl get nodes -o yaml`,
 // `calicoctl get ippools -o yaml`, `calicoctl get nodes -o yaml`, IPAM blocks and block
 // affinities). Anything not understood is a ModelError naming the file and the field.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
 import { DEFAULT_BLOCK_SIZE, DEFAULT_VNI, DEFAULT_VXLAN_PORT, parseMode, type ClusterModel, type ClusterNode, type EncapMode, type Pool } from './cluster.js';
-import { formatCidr, parseCidr, parseIpv4, type Cidr } from './ipv4.js';
+import { contains, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from './ipv4.js';
+import { MAX_MODEL_FILE_BYTES, parseBounded, readBounded } from './read-bounded.js';
 
 /** The model could not be read (exit code 2). */
 export class ModelError extends Error {}
@@ -20,12 +20,18 @@ interface NodeDraft {
   vxlanTunnelAddr?: number;
   vtepMac?: string;
   source: string;
+  /** Where the address came from, for the warning when another source gives a different one. */
+  addressSource?: string;
+  /** The address is only the InternalIP: a Calico address replaces it without a warning. */
+  addressIsInternalIp?: boolean;
 }
 
 /** Collects pools and node facts from any number of sources, then checks and freezes them. */
 export class ModelBuilder {
   private readonly pools: Pool[] = [];
   private readonly nodes = new Map<string, NodeDraft>();
+  /** Contradictions between sources that were resolved (the later wins): one line each. */
+  readonly warnings: string[] = [];
   vni: number | undefined;
   vxlanPort: number | undefined;
   /** --vxlan/--ipip given without --pool: they override the modes of pools from files. */
@@ -45,8 +51,25 @@ export class ModelBuilder {
       throw new ModelError(`${pool.source}: pool ${pool.name} sets both ipipMode ${pool.ipipMode} and vxlanMode ${pool.vxlanMode}; Calico allows only one`);
     }
     const same = this.pools.findIndex((p) => formatCidr(p.cidr) === formatCidr(pool.cidr));
+    const earlier = same >= 0 ? this.pools[same] : this.pools.find((p) => p.name === pool.name);
+    // Another name for the same definition (a --pool CIDR for an exported IPPool) is no conflict.
+    if (earlier && describePool(earlier, false) !== describePool(pool, false)) {
+      const what = same >= 0 ? `pool ${formatCidr(pool.cidr)}` : `pool name ${pool.name}`;
+      this.warnings.push(`${what} is defined twice: ${describePool(earlier)} (${earlier.source}) and ${describePool(pool)} (${pool.source})${same >= 0 ? '; the later is used' : ''}`);
+    }
     if (same >= 0) this.pools[same] = pool;
     else this.pools.push(pool);
+  }
+
+  /** Sets a node's address; a different address from an earlier source is replaced, with a warning. */
+  setAddress(n: NodeDraft, ip: number, prefix: number, source: string, isInternalIp = false): void {
+    if (n.ip !== undefined && !n.addressIsInternalIp && (n.ip !== ip || n.prefix !== prefix)) {
+      this.warnings.push(`node ${n.name} is defined twice with different addresses: ${formatIpv4(n.ip)}/${n.prefix} (${n.addressSource}) and ${formatIpv4(ip)}/${prefix} (${source}); the later is used`);
+    }
+    n.ip = ip;
+    n.prefix = prefix;
+    n.addressSource = source;
+    n.addressIsInternalIp = isInternalIp;
   }
 
   addBlock(nodeName: string, block: Cidr, source: string): void {
@@ -62,18 +85,39 @@ export class ModelBuilder {
         p.ipipMode = ipipMode ?? (vxlanMode !== undefined && vxlanMode !== 'Never' ? 'Never' : p.ipipMode);
       }
     }
+    this.warnOverlappingPools();
     const nodes: ClusterNode[] = [];
+    const byIp = new Map<number, NodeDraft>();
     for (const n of this.nodes.values()) {
       if (n.ip === undefined) {
         throw new ModelError(`${n.source}: node ${n.name} has blocks or tunnel addresses but no node address (give --node ${n.name}=IP/PREFIX or its Node object)`);
       }
+      const other = byIp.get(n.ip);
+      if (other) this.warnings.push(`nodes ${other.name} (${other.addressSource}) and ${n.name} (${n.addressSource}) have the same address ${formatIpv4(n.ip)}: its packets are attributed to ${other.name}`);
+      else byIp.set(n.ip, n);
       nodes.push({
         name: n.name, ip: n.ip, prefix: n.prefix ?? 32, blocks: n.blocks,
         ipipTunnelAddr: n.ipipTunnelAddr ?? null, vxlanTunnelAddr: n.vxlanTunnelAddr ?? null, vtepMac: n.vtepMac ?? null, source: n.source,
       });
     }
-    return { pools: this.pools, nodes, vni: this.vni ?? DEFAULT_VNI, vxlanPort: this.vxlanPort ?? DEFAULT_VXLAN_PORT, learnedBlocks: [] };
+    return { pools: this.pools, nodes, vni: this.vni ?? DEFAULT_VNI, vxlanPort: this.vxlanPort ?? DEFAULT_VXLAN_PORT, learnedBlocks: [], warnings: this.warnings };
   }
+
+  /** Calico refuses overlapping pools; with different modes the verdict would depend on which one is meant. */
+  private warnOverlappingPools(): void {
+    this.pools.forEach((a, i) => {
+      for (const b of this.pools.slice(i + 1)) {
+        const overlap = contains(a.cidr, b.cidr.base) || contains(b.cidr, a.cidr.base);
+        if (overlap && (a.ipipMode !== b.ipipMode || a.vxlanMode !== b.vxlanMode)) {
+          this.warnings.push(`pools ${a.name} (${a.source}) and ${b.name} (${b.source}) overlap with different modes: ${describePool(a)} and ${describePool(b)}; the longer prefix decides`);
+        }
+      }
+    });
+  }
+}
+
+function describePool(p: Pool, withName = true): string {
+  return `${withName ? `${p.name} ` : ''}${formatCidr(p.cidr)} /${p.blockSize} ipipMode=${p.ipipMode} vxlanMode=${p.vxlanMode}`;
 }
 
 /** Everything a command line gives for the model: files first, then flags (which override). */
@@ -137,9 +181,7 @@ export function addFlags(builder: ModelBuilder, f: ModelFlags): void {
     const [name, value] = nameValue(text, '--node');
     const parsed = parseCidr(value, true);
     if (!parsed) throw new ModelError(`flags: --node ${name}="${value}" is not IP/PREFIX`);
-    const n = builder.node(name, source);
-    n.ip = parsed.address;
-    n.prefix = parsed.cidr.prefix;
+    builder.setAddress(builder.node(name, source), parsed.address, parsed.cidr.prefix, `--node ${text}`);
   }
   for (const text of f.block) {
     const [name, value] = nameValue(text, '--block');
@@ -188,20 +230,8 @@ export function addFile(builder: ModelBuilder, path: string): void {
     for (const f of files) addFile(builder, join(path, f));
     return;
   }
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelError(`${path}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  const docs = parseAllDocuments(text);
-  for (const doc of docs) {
-    if (doc.errors.length > 0) {
-      const e = doc.errors[0];
-      throw new ModelError(`${path}: not YAML or JSON: ${e.message.split('\n')[0]}`);
-    }
-    const value = doc.toJS();
+  const text = readBounded(path, MAX_MODEL_FILE_BYTES, 'a cluster file');
+  for (const value of parseBounded(text, path)) {
     if (value === null || value === undefined) continue;
     if (!isObj(value)) throw new ModelError(`${path}: expected an object at the top level`);
     addObject(builder, value, path, '');
@@ -248,7 +278,7 @@ function addObject(builder: ModelBuilder, o: Obj, file: string, where: string): 
     // calicoctl get nodes: spec.bgp.ipv4Address "10.0.1.204/24" and the tunnel addresses.
     const n = builder.node(name, `${file} (Node ${name})`);
     const bgp = isObj(spec.bgp) ? spec.bgp : {};
-    if (typeof bgp.ipv4Address === 'string') setAddress(n, bgp.ipv4Address, file, `${where}spec.bgp.ipv4Address`);
+    if (typeof bgp.ipv4Address === 'string') setAddress(builder, n, bgp.ipv4Address, file, `${where}spec.bgp.ipv4Address`);
     if (typeof bgp.ipv4IPIPTunnelAddr === 'string') n.ipipTunnelAddr = ipAt(bgp.ipv4IPIPTunnelAddr, file, `${where}spec.bgp.ipv4IPIPTunnelAddr`);
     if (typeof spec.ipv4VXLANTunnelAddr === 'string') n.vxlanTunnelAddr = ipAt(spec.ipv4VXLANTunnelAddr, file, `${where}spec.ipv4VXLANTunnelAddr`);
     if (typeof spec.vxlanTunnelMACAddr === 'string') n.vtepMac = macAt(spec.vxlanTunnelMACAddr, file, `${where}spec.vxlanTunnelMACAddr`);
@@ -259,11 +289,11 @@ function addObject(builder: ModelBuilder, o: Obj, file: string, where: string): 
     const n = builder.node(name, `${file} (Node ${name})`);
     const annotations = isObj(o.metadata) && isObj((o.metadata as Obj).annotations) ? ((o.metadata as Obj).annotations as Obj) : {};
     const annotated = annotations['projectcalico.org/IPv4Address'];
-    if (typeof annotated === 'string') setAddress(n, annotated, file, `${where}metadata.annotations["projectcalico.org/IPv4Address"]`);
+    if (typeof annotated === 'string') setAddress(builder, n, annotated, file, `${where}metadata.annotations["projectcalico.org/IPv4Address"]`);
     else if (n.ip === undefined) {
       const status = isObj(o.status) ? o.status : {};
       const internal = Array.isArray(status.addresses) ? status.addresses.find((a) => isObj(a) && a.type === 'InternalIP' && typeof a.address === 'string' && !a.address.includes(':')) : undefined;
-      if (internal) setAddress(n, String((internal as Obj).address), file, `${where}status.addresses[InternalIP]`);
+      if (internal) setAddress(builder, n, String((internal as Obj).address), file, `${where}status.addresses[InternalIP]`, true);
     }
     const ipip = annotations['projectcalico.org/IPv4IPIPTunnelAddr'];
     if (typeof ipip === 'string') n.ipipTunnelAddr = ipAt(ipip, file, `${where}metadata.annotations["projectcalico.org/IPv4IPIPTunnelAddr"]`);
@@ -330,7 +360,7 @@ function addClusterFile(builder: ModelBuilder, o: Obj, file: string): void {
     if (typeof n.name !== 'string') throw new ModelError(`${file}: ${where}name is missing`);
     const draft = builder.node(n.name, file);
     if (typeof n.address !== 'string') throw new ModelError(`${file}: ${where}address is missing (IP/PREFIX as Calico registered it)`);
-    setAddress(draft, n.address, file, `${where}address`);
+    setAddress(builder, draft, n.address, file, `${where}address`);
     const blocks = n.blocks ?? [];
     if (!Array.isArray(blocks)) throw new ModelError(`${file}: ${where}blocks is not a list`);
     blocks.forEach((b, j) => {
@@ -345,11 +375,10 @@ function addClusterFile(builder: ModelBuilder, o: Obj, file: string): void {
   });
 }
 
-function setAddress(n: NodeDraft, text: string, file: string, field: string): void {
+function setAddress(builder: ModelBuilder, n: NodeDraft, text: string, file: string, field: string, isInternalIp = false): void {
   const parsed = parseCidr(text, true);
   if (!parsed) throw new ModelError(`${file}: ${field} "${text}" is not an IPv4 address or IP/PREFIX`);
-  n.ip = parsed.address;
-  n.prefix = parsed.cidr.prefix;
+  builder.setAddress(n, parsed.address, parsed.cidr.prefix, `${file} ${field}`, isInternalIp);
 }
 
 function ipAt(text: string, file: string, field: string): number {

@@ -1,28 +1,29 @@
 // The table report of `calico-pcap correlate`.
 import Table from 'cli-table3';
 import type { CorrelateDocument } from '../correlate/types.js';
+import { terminalSafe as safe } from './terminal-safe.js';
 
 export function renderCorrelateTable(doc: CorrelateDocument, color: boolean): string {
   const style = color ? {} : { head: [], border: [] };
   const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
   const lines: string[] = [];
   const captures = new Table({ head: ['#', 'capture', 'node', 'interface', 'packets', 'inner', 'first', 'last'], style, chars });
-  for (const c of doc.captures) captures.push([c.id, c.file, c.node ?? '?', `${c.device ?? '?'} (${c.kind})`, c.packets, c.innerPackets, c.firstTime ?? '-', c.lastTime ?? '-']);
+  for (const c of doc.captures) captures.push([c.id, safe(c.file), safe(c.node ?? '?'), `${safe(c.device ?? '?')} (${c.kind})`, c.packets, c.innerPackets, c.firstTime ?? '-', c.lastTime ?? '-']);
   lines.push(captures.toString());
   lines.push(`${doc.matched} inner packets matched across captures, ${doc.lost} lost (window ${doc.windowSeconds} s)`);
   if (doc.pairs.length > 0) {
     const pairs = new Table({ head: ['sender -> receiver', 'matched', 'lost', 'latency min / median / p99 (ms)', 'seen as'], style, chars });
     for (const p of doc.pairs) {
-      pairs.push([`${p.from} -> ${p.to}`, p.matched, p.lost, p.latency ? `${p.latency.minMs} / ${p.latency.medianMs} / ${p.latency.p99Ms}` : '-', p.looks.join('\n')]);
+      pairs.push([`${safe(p.from)} -> ${safe(p.to)}`, p.matched, p.lost, p.latency ? `${p.latency.minMs} / ${p.latency.medianMs} / ${p.latency.p99Ms}` : '-', p.looks.map(safe).join('\n')]);
     }
     lines.push('', 'node pairs (per direction):', pairs.toString());
   } else {
     lines.push('no node pair with captures on both ends');
   }
   for (const d of doc.decapsulation) {
-    lines.push(`decapsulation on ${d.node}: ${d.arrived} tunnel packets arrived on ${d.uplink}, ${d.decapsulated} seen on ${d.tunnelDevice}, ${d.dropped} dropped by the node`);
+    lines.push(`decapsulation on ${safe(d.node)}: ${d.arrived} tunnel packets arrived on ${safe(d.uplink)}, ${d.decapsulated} seen on ${safe(d.tunnelDevice)}, ${d.dropped} dropped by the node`);
     if (d.dropped > 0) lines.push(`  usual causes: ${d.causes.join('; ')}`);
   }
-  for (const w of doc.warnings) lines.push(`warning: ${w}`);
+  for (const w of doc.warnings) lines.push(`warning: ${safe(w)}`);
   return lines.join('\n') + '\n';
 }

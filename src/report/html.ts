@@ -23,11 +23,16 @@ export interface HtmlReportInput {
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Text and attribute values: the five HTML specials, and control characters made visible. */
+/**
+ * Text and attribute values: the five HTML specials, control characters made visible, and the
+ * bidi controls (marks, embeddings, overrides, isolates) shown as <U+202E>: a right-to-left
+ * override in a node or file name would otherwise display the rest of the text reversed.
+ */
 export function escapeHtml(value: unknown): string {
   return String(value ?? '')
     .replace(/[&<>"']/g, (c) => ENTITIES[c])
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '\ufffd');
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\ufffd')
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `&lt;U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}&gt;`);
 }
 const e = escapeHtml;
 

@@ -1,6 +1,7 @@
 // The human report: one table row per flow with the columns a person scans first, then totals.
 import Table from 'cli-table3';
 import type { AnalysisDocument, FlowView } from './document.js';
+import { terminalSafe as safe } from './terminal-safe.js';
 
 function ports(f: FlowView): string {
   if (f.protocol === null) return f.innerEtherType ?? '';
@@ -25,7 +26,7 @@ export function renderTable(doc: AnalysisDocument, color: boolean): string {
   }
   const t = doc.totals;
   const lines: string[] = [];
-  lines.push(`${doc.capture.file}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${doc.capture.interfaces.map((i) => i.linktypeName).join(', ') || 'no interfaces'}`);
+  lines.push(`${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${doc.capture.interfaces.map((i) => i.linktypeName).join(', ') || 'no interfaces'}`);
   if (doc.flows.length > 0) lines.push(table.toString());
   const encaps = Object.entries(doc.encapsulations).map(([name, e]) => `${name} ${e.packets}`).join(', ');
   lines.push(`${t.packets} packets, ${t.bytes} bytes, ${t.flows} flows${encaps ? ` (${encaps})` : ''}${t.nonIpPackets ? `, ${t.nonIpPackets} non-IP (${Object.entries(doc.nonIp).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
@@ -36,7 +37,7 @@ export function renderTable(doc: AnalysisDocument, color: boolean): string {
   const issues = Object.entries(doc.issues.counts);
   if (issues.length > 0) {
     lines.push(`issues: ${issues.map(([code, n]) => `${code} ${n}`).join(', ')}`);
-    for (const r of doc.issues.records.slice(0, 5)) lines.push(`  packet ${r.packet} at byte ${r.offset}: ${r.code}: ${r.message}`);
+    for (const r of doc.issues.records.slice(0, 5)) lines.push(`  packet ${r.packet} at byte ${r.offset}: ${r.code}: ${safe(r.message)}`);
     if (doc.issues.records.length > 5) lines.push(`  ... (--format json lists up to ${doc.issues.records.length})`);
   }
   if (doc.capture.endedEarly) lines.push('the read stopped early: the report covers the packets before the fault');

@@ -5,6 +5,7 @@ import type { ClusterModel } from '../model/cluster.js';
 import { formatCidr, formatIpv4 } from '../model/ipv4.js';
 import type { VerifyResult } from '../verify/verify.js';
 import type { AnalysisDocument } from './document.js';
+import { terminalSafe as safe } from './terminal-safe.js';
 
 export const VERIFY_SCHEMA_VERSION = 1;
 
@@ -20,6 +21,8 @@ export interface VerifyDocument extends AnalysisDocument {
       vni: number;
       vxlanPort: number;
       learnedBlocks: { node: string; block: string }[];
+      /** Contradictions between the model's sources, resolved as the line says (also on stderr). */
+      warnings: string[];
     };
     pairs: VerifyResult['pairs'];
     flows: VerifyResult['flows'];
@@ -50,6 +53,7 @@ export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, 
         vni: model.vni,
         vxlanPort: model.vxlanPort,
         learnedBlocks: model.learnedBlocks.map((l) => ({ node: l.node, block: formatCidr(l.block) })),
+        warnings: model.warnings,
       },
       pairs: result.pairs,
       flows: result.flows,
@@ -61,8 +65,8 @@ export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, 
 export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   const v = doc.verify;
   const t = doc.totals;
-  const lines: string[] = [`${doc.capture.file}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${t.packets} packets, ${t.flows} flows`];
-  if (v.device.tunnel) lines.push(`captured on ${v.device.name} (from ${v.device.from}): plain flows there were carried in ${v.device.tunnel}`);
+  const lines: string[] = [`${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${t.packets} packets, ${t.flows} flows`];
+  if (v.device.tunnel) lines.push(`captured on ${safe(v.device.name)} (from ${v.device.from}): plain flows there were carried in ${v.device.tunnel}`);
   const flows = new Table({
     head: ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'sender -> receiver', 'verdict'],
     colAligns: ['left', 'left', 'right', 'left', 'left', 'right', 'left', 'left'],
@@ -72,7 +76,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   v.flows.forEach((fv) => {
     const f = doc.flows[fv.flow];
     const ports = f.protocol === null ? f.innerEtherType ?? '' : f.sport === null ? f.protocol : `${f.protocol} ${f.sport} -> ${f.dport}`;
-    const nodes = fv.from || fv.to ? `${fv.from ?? '?'} -> ${fv.to ?? '?'}` : '';
+    const nodes = fv.from || fv.to ? `${safe(fv.from ?? '?')} -> ${safe(fv.to ?? '?')}` : '';
     const verdict = fv.verdict === 'mismatch' ? `MISMATCH: expected ${fv.expected ?? '?'}` : fv.verdict === 'ok' ? 'ok' : fv.verdict;
     flows.push([f.encapsulation, f.outer ? `${f.outer.src} -> ${f.outer.dst}` : '-', f.vni ?? '-', f.inner ? `${f.inner.src} -> ${f.inner.dst}` : '-', ports, f.packets, nodes, verdict]);
   });
@@ -80,13 +84,13 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   lines.push('', 'node pairs (pod traffic, per direction):');
   if (v.pairs.length === 0) lines.push('  none: no pod traffic between known nodes in this capture');
   for (const p of v.pairs) {
-    lines.push(`  ${p.from} -> ${p.to}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? 'ok' : 'MISMATCH'} (${p.reason}; ${p.flows} flows, ${p.packets} packets)`);
+    lines.push(`  ${safe(p.from)} -> ${safe(p.to)}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? 'ok' : 'MISMATCH'} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
   }
   const other = new Map<string, number>();
   for (const f of v.flows) if (f.verdict !== 'ok' && f.verdict !== 'mismatch') other.set(f.verdict, (other.get(f.verdict) ?? 0) + 1);
   if (other.size > 0) lines.push(`  not judged: ${[...other].map(([k, n]) => `${n} ${k}`).join(', ')}`);
   if (v.model.learnedBlocks.length > 0) {
-    lines.push(`blocks learned from the capture (not given): ${v.model.learnedBlocks.map((l) => `${l.node} ${l.block}`).join(', ')}`);
+    lines.push(`blocks learned from the capture (not given): ${v.model.learnedBlocks.map((l) => `${safe(l.node)} ${l.block}`).join(', ')}`);
   }
   if (v.findings.length > 0) {
     // One heading per code (severity, code, why it matters), then what was seen, one line each.
@@ -95,7 +99,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
     for (const code of codes) {
       const group = v.findings.filter((f) => f.code === code);
       lines.push(`  ${group[0].severity} ${code}: ${group[0].why}`);
-      for (const f of group) lines.push(`    ${f.message} (packets ${f.packets.slice(0, 6).join(', ')}${f.packets.length > 6 ? ', ...' : ''})`);
+      for (const f of group) lines.push(`    ${safe(f.message)} (packets ${f.packets.slice(0, 6).join(', ')}${f.packets.length > 6 ? ', ...' : ''})`);
     }
   }
   const issues = Object.entries(doc.issues.counts);
@@ -105,7 +109,10 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
 }
 
 function xml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  // Controls other than tab and newline are not allowed in XML 1.0: shown as \x1b instead.
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** JUnit XML: one test case per node pair and direction; error findings not tied to a pair get their own case. */

@@ -2,9 +2,10 @@
 // result, the encapsulation seen per node pair and direction, the finding codes, optionally the
 // number of flows), so a CI job can run verify over fixture captures as a regression suite.
 // `--write-expect FILE` writes the file from the current run.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { ModelError } from '../model/sources.js';
+import { MAX_EXPECT_FILE_BYTES, parseBounded, readBounded } from '../model/read-bounded.js';
 import type { VerifyResult } from './verify.js';
 
 export interface Expectations {
@@ -30,18 +31,9 @@ export function actualExpectations(result: VerifyResult, flowCount: number): Req
 }
 
 export function readExpectations(path: string): Expectations {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new ModelError(`${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = parse(text);
-  } catch (err) {
-    throw new ModelError(`${path}: not YAML or JSON: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const docs = parseBounded(readBounded(path, MAX_EXPECT_FILE_BYTES, 'an expectations file'), path);
+  if (docs.length > 1) throw new ModelError(`${path}: ${docs.length} YAML documents, expected one`);
+  const value = docs[0];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError(`${path}: expected an object with result, pairs, findings, flows`);
   const o = value as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new ModelError(`${path}: unknown field ${k} (known: ${[...KEYS].join(', ')})`);
