@@ -68,7 +68,7 @@ function captures(): string[] {
     for (const e of readdirSync(dir)) {
       const p = join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (/\.(pcap|pcapng|cap)$/.test(e)) out.push(p);
+      else if (/\.(pcap|pcapng|cap|capture)$/.test(e)) out.push(p);
     }
   };
   walk(join(ROOT, 'fixtures'));
@@ -105,16 +105,16 @@ function makeCase(seed: number, files: string[], inputs: Uint8Array[], reference
   let c: Case;
   if (roll < 0.2) {
     const { bytes, applied } = generate(r);
-    c = { seed, bytes, role: 'capture', how: `generated: ${applied.join('+')}`, ext: 'pcap' };
+    c = { seed, bytes, role: 'capture', how: `generated: ${applied.join('+')}`, ext: 'capture' };
   } else {
     const i = Math.floor(r() * inputs.length);
     const source = relative(ROOT, files[i]!);
     if (roll < 0.55) {
       const { bytes, applied } = mutateStructure(inputs[i]!, r);
-      c = { seed, bytes, role: 'capture', how: `${source}: structure ${applied.join('+')}`, ext: 'pcap' };
+      c = { seed, bytes, role: 'capture', how: `${source}: structure ${applied.join('+')}`, ext: 'capture' };
     } else {
       const { bytes, applied } = mutate(inputs[i]!, pick(inputs), r);
-      c = { seed, bytes, role: 'capture', how: `${source}: bytes ${applied.join('+')}`, ext: 'pcap' };
+      c = { seed, bytes, role: 'capture', how: `${source}: bytes ${applied.join('+')}`, ext: 'capture' };
     }
   }
   const g = r();
