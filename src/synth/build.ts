@@ -12,7 +12,7 @@ import { LINKTYPE } from '../capture/pcap-writer.js';
 import { parseIpv4, parseIpv6, parseMac } from './addr.js';
 import { finishChecksum, internetChecksum, pseudoHeaderSumV4, pseudoHeaderSumV6, sum16 } from './checksum.js';
 import type {
-  EthSpec, GeneveSpec, GreSpec, Icmpv6Spec, IcmpSpec, Ipv4Spec, Ipv6Spec, LayerKind, LayerSpec,
+  EthSpec, GeneveSpec, GreSpec, Icmpv6Spec, IcmpSpec, Ipv4Spec, Ipv6ExtSpec, Ipv6Spec, LayerKind, LayerSpec,
   PacketSpec, PayloadSpec, Sll2Spec, SllSpec, TcpFlags, TcpSpec, UdpSpec, VxlanSpec,
 } from './types.js';
 
@@ -33,6 +33,8 @@ export const IPPROTO = {
   TCP: 6,
   UDP: 17,
   IPV6: 41,
+  /** IPv6 fragment extension header. */
+  FRAGMENT: 44,
   GRE: 47,
   ICMPV6: 58,
   NONE: 59,
@@ -42,7 +44,7 @@ export const IPPROTO = {
 export const UDP_PORT = { VXLAN: 4789, GENEVE: 6081 } as const;
 
 const KINDS: readonly LayerKind[] = [
-  'eth', 'sll', 'sll2', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', 'gre', 'geneve', 'payload',
+  'eth', 'sll', 'sll2', 'ipv4', 'ipv6', 'ipv6ext', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', 'gre', 'geneve', 'payload',
 ];
 
 const DEFAULT_SRC_MAC = new Uint8Array([0x02, 0, 0, 0, 0, 0x01]);
@@ -181,6 +183,7 @@ function headerLength(kind: LayerKind, s: unknown): number {
     case 'sll2': return 20;
     case 'ipv4': return 20 + optionBytes((s as Ipv4Spec).options, 40, 'IPv4');
     case 'ipv6': return 40;
+    case 'ipv6ext': return ipv6ExtLength(s as Ipv6ExtSpec);
     case 'udp': return 8;
     case 'tcp': return 20 + optionBytes((s as TcpSpec).options, 40, 'TCP');
     case 'icmp':
@@ -193,6 +196,14 @@ function headerLength(kind: LayerKind, s: unknown): number {
     case 'geneve': return 8 + optionBytes((s as GeneveSpec).options, 252, 'GENEVE');
     case 'payload': return payloadLength(s as PayloadSpec);
   }
+}
+
+function ipv6ExtLength(s: Ipv6ExtSpec): number {
+  const data = s.data?.length ?? 6;
+  if (s.type === IPPROTO.FRAGMENT && data > 6) throw new Error(`an IPv6 fragment header has 6 bytes after its first two; got ${data}`);
+  const length = Math.max(8, Math.ceil((2 + data) / 8) * 8);
+  if (length > 2048) throw new Error(`IPv6 extension header data of ${data} bytes does not fit its 8-bit length`);
+  return length;
 }
 
 function optionBytes(options: Uint8Array | undefined, max: number, what: string): number {
@@ -221,7 +232,8 @@ function writePlanned(p: Plan, out: Uint8Array, base: number): void {
       case 'sll': writeSll(out, view, at, s as SllSpec, next); break;
       case 'sll2': writeSll2(out, view, at, s as Sll2Spec, next); break;
       case 'ipv4': writeIpv4(out, view, at, s as Ipv4Spec, next, p.span[i]!); break;
-      case 'ipv6': writeIpv6(out, view, at, s as Ipv6Spec, next, p.span[i]!); break;
+      case 'ipv6': writeIpv6(out, view, at, s as Ipv6Spec, nextIpProtocol(p, i), p.span[i]!); break;
+      case 'ipv6ext': writeIpv6Ext(out, at, s as Ipv6ExtSpec, nextIpProtocol(p, i), p.hdr[i]!); break;
       case 'udp': writeUdp(view, at, s as UdpSpec, next, p.span[i]!); break;
       case 'tcp': writeTcp(out, view, at, s as TcpSpec); break;
       case 'icmp': writeIcmp(view, at, s as IcmpSpec, 8); break;
@@ -299,15 +311,29 @@ function writeIpv4(
 }
 
 function writeIpv6(
-  out: Uint8Array, view: DataView, at: number, s: Ipv6Spec, next: LayerKind | undefined, span: number,
+  out: Uint8Array, view: DataView, at: number, s: Ipv6Spec, nextProtocol: number, span: number,
 ): void {
   const tc = s.trafficClass ?? 0;
   view.setUint32(at, (6 << 28 | (tc & 0xff) << 20 | ((s.flowLabel ?? 0) & 0xfffff)) >>> 0);
   view.setUint16(at + 4, s.payloadLength ?? span - 40);
-  out[at + 6] = s.nextHeader ?? ipProtocolOf(next, IPPROTO.NONE);
+  out[at + 6] = s.nextHeader ?? nextProtocol;
   out[at + 7] = s.hopLimit ?? 64;
   out.set(parseIpv6(s.src), at + 8);
   out.set(parseIpv6(s.dst), at + 24);
+}
+
+function writeIpv6Ext(out: Uint8Array, at: number, s: Ipv6ExtSpec, nextProtocol: number, length: number): void {
+  out[at] = s.nextHeader ?? nextProtocol;
+  out[at + 1] = s.hdrExtLen ?? (s.type === IPPROTO.FRAGMENT ? 0 : length / 8 - 1);
+  out.fill(0, at + 2, at + length);
+  out.set(s.data ?? new Uint8Array(6), at + 2);
+}
+
+// What an IPv6 header or extension header names as its next header: the following extension
+// header's own type, else the protocol of the next layer (59 "no next header" if none).
+function nextIpProtocol(p: Plan, i: number): number {
+  if (p.kinds[i + 1] === 'ipv6ext') return (p.specs[i + 1] as Ipv6ExtSpec).type;
+  return ipProtocolOf(p.kinds[i + 1], IPPROTO.NONE);
 }
 
 function writeUdp(view: DataView, at: number, s: UdpSpec, next: LayerKind | undefined, span: number): void {
@@ -462,8 +488,13 @@ function fillChecksum(p: Plan, i: number, out: Uint8Array, view: DataView, base:
 // Pseudo-header sum for the transport layer i, from the IP header right
 // before it (already written: addresses do not depend on checksums).
 function pseudoSum(p: Plan, i: number, out: Uint8Array, base: number, protocol: number): number {
-  const ipKind = p.kinds[i - 1];
-  const ip = base + (p.start[i - 1] ?? 0);
+  // Extension headers sit between IPv6 and the transport; the pseudo header is IPv6's (a routing
+  // header's final destination is not substituted: the builder keeps the IPv6 destination).
+  let ipAt = i - 1;
+  while (p.kinds[ipAt] === 'ipv6ext' && ipAt > 0) ipAt--;
+  if (ipAt !== i - 1 && p.kinds[ipAt] !== 'ipv6') ipAt = i - 1;
+  const ipKind = p.kinds[ipAt];
+  const ip = base + (p.start[ipAt] ?? 0);
   const length = p.span[i]!;
   if (ipKind === 'ipv4' && protocol !== IPPROTO.ICMPV6) {
     return pseudoHeaderSumV4(out.subarray(ip + 12, ip + 16), out.subarray(ip + 16, ip + 20), protocol, length);

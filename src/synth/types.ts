@@ -98,6 +98,25 @@ export interface Ipv6Spec {
   payloadLength?: number;
 }
 
+/**
+ * An IPv6 extension header (RFC 8200 section 4), after an ipv6 layer or another ipv6ext; any
+ * number may be chained.  The previous header's Next Header names it.
+ */
+export interface Ipv6ExtSpec {
+  /** 0 hop-by-hop, 43 routing, 44 fragment, 60 destination options (any number is written). */
+  type: number;
+  /**
+   * Bytes after the next-header/length pair, zero-padded so the header is a multiple of 8
+   * bytes (at least 8).  Default: 6 zero bytes, i.e. Pad1 options for hop-by-hop and
+   * destination options, an empty routing header, an atomic fragment.
+   */
+  data?: Uint8Array;
+  /** Next header; derived from the next layer. */
+  nextHeader?: number;
+  /** Hdr Ext Len field; derived as (length / 8) - 1 (0 for a fragment header, where it is reserved). */
+  hdrExtLen?: number;
+}
+
 export interface UdpSpec {
   /** Default 40000. */
   sport?: number;
@@ -203,6 +222,7 @@ export type LayerSpec =
   | { sll2: Sll2Spec }
   | { ipv4: Ipv4Spec }
   | { ipv6: Ipv6Spec }
+  | { ipv6ext: Ipv6ExtSpec }
   | { udp: UdpSpec }
   | { tcp: TcpSpec }
   | { icmp: IcmpSpec }
@@ -216,5 +236,5 @@ export type LayerSpec =
 export type PacketSpec = readonly LayerSpec[];
 
 export type LayerKind =
-  | 'eth' | 'sll' | 'sll2' | 'ipv4' | 'ipv6' | 'udp' | 'tcp' | 'icmp' | 'icmpv6'
+  | 'eth' | 'sll' | 'sll2' | 'ipv4' | 'ipv6' | 'ipv6ext' | 'udp' | 'tcp' | 'icmp' | 'icmpv6'
   | 'vxlan' | 'gre' | 'geneve' | 'payload';
