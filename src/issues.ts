@@ -33,6 +33,7 @@ export const ISSUES = [
   def('pcap.caplen_exceeds_snaplen', Severity.Note, 'pcap', 'a record holds more bytes than the snapshot length in the file header (flagged, still decoded)'),
   def('pcap.caplen_exceeds_len', Severity.Malformed, 'pcap', 'a record claims more captured bytes than the packet had on the wire'),
   def('pcap.linktype_reserved_bits', Severity.Note, 'pcap', 'the link type field has reserved bits set; they were ignored'),
+  def('input.ended_on_fault', Severity.Malformed, 'input', 'the input ended on a fault, not cleanly: a gzip stream cut short, corrupt gzip data, or a read error; everything before it was analysed', true),
   def('pcapng.truncated_block', Severity.Malformed, 'pcapng', 'the file ends inside a block (a capture cut short)', true),
   def('pcapng.bad_block_length', Severity.Malformed, 'pcapng', 'a block length is too small, not a multiple of 4, or differs from its trailing copy', true),
   def('pcapng.block_too_large', Severity.Malformed, 'pcapng', 'a block claims more bytes than the reader allows; the rest of the file cannot be trusted', true),

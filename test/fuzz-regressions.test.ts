@@ -3,9 +3,7 @@
 // exit code 0, 1 or 2, no stack trace, a few one-line messages naming the input, no raw control
 // characters, bounded memory. Cases found in-process are also replayed through main() here, which
 // catches what only shows in a long-lived process (file descriptors left open).
-//
-// A case whose JSON has "known": "<cause>" is a bug being fixed on another branch: it is skipped
-// with that cause in its name, and run anyway with FUZZ_REGRESSIONS_ALL=1.
+// A case's "fixed" field says what the bug was; every case runs, always.
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,17 +12,11 @@ import { DEFAULT_LIMITS } from '../src/fuzz/judge.js';
 
 const ROOT = resolve(__dirname, '..');
 const DIR = join(ROOT, 'fixtures', 'fuzz-regressions');
-const ALL = process.env.FUZZ_REGRESSIONS_ALL === '1';
 
 const cases = readdirSync(DIR)
   .filter((f) => f.endsWith('.json'))
   .sort()
   .map((f) => ({ name: f.replace(/\.json$/, ''), meta: JSON.parse(readFileSync(join(DIR, f), 'utf8')) as RegressionMeta }));
-
-const skipped = cases.filter((c) => c.meta.known && !ALL);
-if (skipped.length > 0) {
-  console.warn(`*** fuzz-regressions.test.ts: ${skipped.length} of ${cases.length} cases SKIPPED as known bugs (fixes pending; FUZZ_REGRESSIONS_ALL=1 runs them) ***`);
-}
 
 describe('fuzz regressions', () => {
   it('every case names an input that is there and a command of the CLI', () => {
@@ -37,10 +29,6 @@ describe('fuzz regressions', () => {
 
   for (const { name, meta } of cases) {
     const title = `${name}: calico-pcap ${meta.command.join(' ')} (input via ${meta.feed}; was: ${meta.why})`;
-    if (meta.known && !ALL) {
-      it.skip(`${title} -- KNOWN: ${meta.known}`, () => {});
-      continue;
-    }
     it(`${title}, as a child process`, async () => {
       const { outcome, why } = await replay(meta, DIR, ROOT, DEFAULT_LIMITS);
       expect(why, `stderr: ${outcome.stderr}`).toBeNull();

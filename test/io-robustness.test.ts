@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureWriteError, PcapWriter } from '../src/capture/pcap-writer.js';
 import { PcapngWriter } from '../src/capture/pcapng-writer.js';
@@ -428,4 +428,75 @@ describe('capture writers on a full disk keep every whole record that fitted', (
       await w.close(); // closes the descriptor, does not throw again
     });
   }
+});
+
+// ------------------------------------------------------------------ a gzip capture cut short
+
+describe('a .pcap.gz cut short (an interrupted kubectl cp) reads like a .pcap cut short', () => {
+  // The largest kernel capture, gzipped and cut in half.
+  const pcap = join(ROOT, 'fixtures', 'vxlan-mtu-fragmentation', 'node04-ens37.pcap');
+  const whole = gzipSync(readFileSync(pcap));
+  const half = whole.subarray(0, whole.length >> 1);
+  const cut = join(dir, 'cut.pcap.gz');
+  writeFileSync(cut, half);
+  // The oracle: what zlib can decompress of the half, walked record by record (as tshark does).
+  const prefix = gunzipSync(half, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+  let records = 0;
+  let offset = 24;
+  while (offset + 16 <= prefix.length && offset + 16 + prefix.readUInt32LE(offset + 8) <= prefix.length) {
+    offset += 16 + prefix.readUInt32LE(offset + 8);
+    records++;
+  }
+  const into = prefix.length - offset;
+  const line = (name: string) =>
+    `calico-pcap: ${name}: packet ${records + 1} at byte ${String(offset).replace(/\B(?=(\d{3})+(?!\d))/g, ' ')}: the gzip stream ends early (the file was cut short)` +
+    `${into > 0 ? `; it ends ${into} byte(s) into a record` : ''} (read stopped; ${records} packets before it were analysed)\n`;
+
+  it('the oracle sees a capture cut inside its packets', () => {
+    expect(records).toBeGreaterThan(2);
+    expect(records).toBeLessThan(readFileSync(pcap).length / 100);
+  });
+
+  it('a file: the partial report, one warning line naming where it stopped, exit 0 (lax)', () => {
+    const r = cli(['analyze', cut, '--format', 'json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.totals.packets).toBe(records);
+    expect(doc.issues.counts['input.ended_on_fault']).toBe(1);
+    expect(r.stderr).toBe(line(cut));
+  });
+
+  it('--strict: the partial report, then exit 1, as for a pcap cut short', () => {
+    const r = cli(['analyze', cut, '--strict', '--format', 'json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).totals.packets).toBe(records);
+  });
+
+  it('on stdin and through /dev/stdin: the same packets and the same line', () => {
+    for (const [path, name] of [['-', '<stdin>'], ['/dev/stdin', '/dev/stdin']]) {
+      const r = bash(`cat ${q(cut)} | $CLI analyze ${path} --format json`);
+      expect(r.code, path).toBe(0);
+      expect(JSON.parse(r.stdout).totals.packets, path).toBe(records);
+      expect(r.stderr, path).toBe(line(name));
+    }
+  });
+
+  it('cut inside the gzip header: exit 2, one line naming the file', () => {
+    const tiny = join(dir, 'tiny.pcap.gz');
+    writeFileSync(tiny, whole.subarray(0, 2));
+    const r = cli(['analyze', tiny]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`calico-pcap: ${tiny}: the gzip stream ends early (the file was cut short), before any capture data\n`);
+  });
+
+  it('corrupt compressed data: one line naming the file and zlib\'s reason, never an internal error', () => {
+    // zlib hands over nothing of the chunk in which it meets corrupt data; this capture is one chunk.
+    const bad = Buffer.from(whole);
+    bad.fill(0xff, bad.length >> 1, (bad.length >> 1) + 64);
+    const file = join(dir, 'corrupt.pcap.gz');
+    writeFileSync(file, bad);
+    const r = cli(['analyze', file, '--format', 'json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`calico-pcap: ${file}: the gzip data is corrupt (invalid distance too far back), before any capture data\n`);
+  });
 });

@@ -82,6 +82,7 @@ const ID_NG_BAD_OPTION = issueId('pcapng.bad_option_length');
 const ID_NG_BAD_IFACE = issueId('pcapng.bad_interface_id');
 const ID_NG_SPB_NO_IFACE = issueId('pcapng.packet_before_interface');
 const ID_NG_CAPLEN_BLOCK = issueId('pcapng.caplen_exceeds_block');
+const ID_INPUT_ENDED_ON_FAULT = issueId('input.ended_on_fault');
 
 export class CaptureReader {
   // ---- the current record: valid until the next call to next() ----
@@ -152,6 +153,7 @@ export class CaptureReader {
       if (n === 0) break;
       got += n;
     }
+    if (got < 4 && source.endFault) throw new CaptureFormatError(`${source.endFault}, before any capture data`, 0);
     if (got === 0) throw new CaptureFormatError('empty file, not a pcap or pcapng capture', 0);
     if (got < 4) throw new CaptureFormatError(`only ${got} bytes, not a pcap or pcapng capture`, 0);
     const magicLE = probe.readUInt32LE(0);
@@ -566,6 +568,16 @@ export class CaptureReader {
   private finishAtEof(): void {
     if (this.done) return;
     this.done = true;
+    const fault = this.source.endFault;
+    if (fault) {
+      // The input itself ended on a fault (gzip cut short, read error): say so, with where the
+      // capture stopped, whether or not that was inside a record.
+      const left = this.end - this.pos;
+      this.sink.report(ID_INPUT_ENDED_ON_FAULT, this.packetNumber + 1, this.fileBase + this.pos, -1, -1,
+        left > 0 ? `${fault}; it ends ${left} byte(s) into a ${this.format === 'pcap' ? 'record' : 'block'}` : fault);
+      this.endedEarly = true;
+      return;
+    }
     if (this.skip > 0) {
       const into = this.skipBlockLength - this.skip;
       this.sink.report(ID_NG_TRUNCATED, this.packetNumber + 1, this.skipBlockOffset, this.skipBlockLength, into,

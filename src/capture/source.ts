@@ -1,7 +1,7 @@
 // Byte sources for the capture readers: a file, standard input, or either one gzip-compressed.
 // A source only moves bytes into a caller-owned buffer; it knows nothing of capture formats.
 import { createReadStream, promises as fsp, readSync } from 'node:fs';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 
 export interface ByteSource {
@@ -9,6 +9,11 @@ export interface ByteSource {
   readonly sizeHint?: number;
   /** Copies up to `length` bytes into `target` at `offset`; resolves 0 at end of input. */
   read(target: Uint8Array, offset: number, length: number): Promise<number>;
+  /**
+   * Set when the input ended on a fault rather than cleanly (a gzip stream cut short, corrupt
+   * compressed data, a read error): read() then resolves 0, so what came before is still analysed.
+   */
+  readonly endFault?: string | null;
   close(): Promise<void>;
 }
 
@@ -29,43 +34,83 @@ class FileSource implements ByteSource {
   }
 }
 
-/** Adapts a Node stream (stdin, a pipe, gunzip output) to pull reads; keeps one pending chunk. */
+/**
+ * Adapts a Node stream (stdin, a pipe, gunzip output) to pull reads. Chunks are queued from
+ * 'data' events, so every byte a stream delivered before an error (zlib's "unexpected end of
+ * file" on a gzip file cut short) is still read; the queue is bounded by pausing the stream.
+ */
 class StreamSource implements ByteSource {
-  private readonly chunks: AsyncIterator<Buffer>;
-  private pending: Buffer | null = null;
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
   private pendingOffset = 0;
-  constructor(private readonly stream: Readable) {
-    this.chunks = stream[Symbol.asyncIterator]();
+  private ended = false;
+  private wake: (() => void) | null = null;
+  endFault: string | null = null;
+  /** `upstream`: a stream feeding this one (the compressed bytes under gunzip), closed with it. */
+  constructor(private readonly stream: Readable, private readonly upstream?: Readable) {
+    stream.on('data', (chunk: Buffer) => {
+      this.queue.push(chunk);
+      this.queuedBytes += chunk.length;
+      if (this.queuedBytes >= MAX_QUEUED_BYTES) stream.pause();
+      this.notify();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    stream.on('error', (err) => {
+      // Lax, like a capture cut short: end here and say why; what was read is still reported.
+      this.endFault ??= describeStreamFault(err);
+      this.ended = true;
+      this.notify();
+    });
+    stream.on('close', () => {
+      this.ended = true;
+      this.notify();
+    });
+  }
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    // Wait for a chunk only when nothing is queued: the reader decodes what it has meanwhile.
+    while (this.queue.length === 0 && !this.ended) await new Promise<void>((resolve) => (this.wake = resolve));
     let copied = 0;
-    while (copied < length) {
-      if (this.pending === null) {
-        // Return what we have rather than waiting for more: the reader decodes it meanwhile.
-        if (copied > 0 && this.stream.readableLength === 0) break;
-        const next = await this.chunks.next();
-        if (next.done) break;
-        this.pending = next.value;
-        this.pendingOffset = 0;
-      }
-      const n = Math.min(length - copied, this.pending.length - this.pendingOffset);
-      target.set(this.pending.subarray(this.pendingOffset, this.pendingOffset + n), offset + copied);
+    while (copied < length && this.queue.length > 0) {
+      const head = this.queue[0];
+      const n = Math.min(length - copied, head.length - this.pendingOffset);
+      target.set(head.subarray(this.pendingOffset, this.pendingOffset + n), offset + copied);
       copied += n;
       this.pendingOffset += n;
-      if (this.pendingOffset === this.pending.length) this.pending = null;
+      if (this.pendingOffset === head.length) {
+        this.queue.shift();
+        this.queuedBytes -= head.length;
+        this.pendingOffset = 0;
+      }
     }
+    if (this.queuedBytes < MAX_QUEUED_BYTES && this.stream.isPaused() && !this.ended) this.stream.resume();
     return copied;
   }
   async close(): Promise<void> {
+    this.ended = true;
     this.stream.destroy();
+    this.upstream?.destroy();
   }
 }
+
+/** How far a stream may run ahead of the reader before it is paused. */
+const MAX_QUEUED_BYTES = 4 << 20;
 
 /** Puts already-read bytes (the sniffed magic) back in front of another source. */
 class PrefixedSource implements ByteSource {
   readonly sizeHint?: number;
   constructor(private prefix: Uint8Array, private readonly rest: ByteSource) {
     this.sizeHint = rest.sizeHint;
+  }
+  get endFault(): string | null {
+    return this.rest.endFault ?? null;
   }
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
     if (this.prefix.length > 0) {
@@ -143,8 +188,12 @@ export async function openSource(path: string): Promise<OpenedSource> {
     const compressed = reopen ? reopen() : streamFrom(new PrefixedSource(magic, raw));
     const gunzip = createGunzip();
     compressed.on('error', (e) => gunzip.destroy(e));
-    compressed.pipe(gunzip);
-    return { source: new StreamSource(gunzip), displayName, gzip: true };
+    // Not pipe(): at the end of the compressed bytes, a sync flush first hands over everything
+    // decompressed so far, then end() checks the trailer. Ended at once, zlib drops that output
+    // when the file was cut short ("unexpected end of file").
+    compressed.pipe(gunzip, { end: false });
+    compressed.on('end', () => gunzip.flush(zlibConstants.Z_SYNC_FLUSH, () => gunzip.end()));
+    return { source: new StreamSource(gunzip, compressed), displayName, gzip: true };
   }
   return { source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false };
 }
@@ -169,6 +218,15 @@ function streamFrom(source: ByteSource): Readable {
       }
     },
   });
+}
+
+/** Why a stream ended early, in the words of a one-line message. */
+function describeStreamFault(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  // zlib: Z_BUF_ERROR is "unexpected end of file", a gzip file cut short (an interrupted copy).
+  if (e?.code === 'Z_BUF_ERROR') return 'the gzip stream ends early (the file was cut short)';
+  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) return `the gzip data is corrupt (${e.message})`;
+  return `read error: ${e?.message ?? String(err)}`;
 }
 
 function describeFsError(err: unknown): string {

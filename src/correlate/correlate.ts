@@ -93,12 +93,14 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   const streams: Stream[] = [];
   for (const [id, input] of inputs.entries()) {
     let reader: CaptureReader;
+    let opened: Awaited<ReturnType<typeof openSource>> | undefined;
     try {
-      const opened = await openSource(input.file);
+      opened = await openSource(input.file);
       reader = await CaptureReader.open(opened.source, silent);
     } catch (err) {
+      await opened?.source.close().catch(() => {});
       // Name the file: several are read together.
-      if (err instanceof Error) err.message = `${input.file}: ${err.message}`;
+      if (err instanceof Error) err.message = `${input.file === '-' ? '<stdin>' : input.file}: ${err.message}`;
       for (const s of streams) await s.reader.close().catch(() => {});
       throw err;
     }

@@ -38,8 +38,8 @@ export interface RegressionMeta {
   /** How the input was made: source file and mutations. */
   how: string;
   maxRssKb: number | null;
-  /** Set by hand while a fix is pending elsewhere: the replay test skips the case, saying so. */
-  known?: string;
+  /** What the bug was, once fixed (kept for the record). */
+  fixed?: string;
 }
 
 /** Paths an error line may name: the inputs as given (`-` is "<stdin>"), cluster and output files. */
