@@ -108,7 +108,7 @@ async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Pro
   const { run, doc } = result;
   switch (opts.format) {
     case 'json':
-      out.push(JSON.stringify(doc, null, 2) + '\n');
+      out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
       break;
     case 'csv':
       out.push(renderCsv(doc));
@@ -422,7 +422,10 @@ async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<numb
 }
 
 /** Runs the command line; resolves to the exit code. */
-export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(argv: string[], given: CliIo = defaultIo): Promise<number> {
+  // Every message on stderr can quote an input (a file, node or interface name): control and
+  // bidi characters in it are shown escaped, never obeyed by the terminal. Ours are plain text.
+  const io: CliIo = { ...given, stderr: (s) => given.stderr(s.split('\n').map(terminalSafe).join('\n')) };
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => (code = c));
   if (argv.length === 0) {

@@ -500,3 +500,31 @@ describe('a .pcap.gz cut short (an interrupted kubectl cp) reads like a .pcap cu
     expect(r.stderr).toBe(`calico-pcap: ${file}: the gzip data is corrupt (invalid distance too far back), before any capture data\n`);
   });
 });
+
+// ------------------------------------------------------------------ hostile capture names
+
+describe('a capture file name with control and bidi characters is never obeyed by the terminal', () => {
+  const hostile = join(dir, 'evil\x1b[31m\u202e\x9b.pcap');
+  writeFileSync(hostile, 'hello, not a capture');
+  const good = join(dir, 'good\x1b]0;title\x07\u202e.pcap');
+  writeFileSync(good, readFileSync(NODE01));
+  const RAW = /[\x1b\x07\x9b\u202e]/;
+
+  for (const args of [['analyze', hostile], ['verify', '--cluster', CLUSTER, hostile], ['correlate', NODE01, hostile], ['report', '--html', join(dir, 'h.html'), hostile]]) {
+    it(`${args[0]}: the open error shows them escaped`, () => {
+      const r = cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toMatch(RAW);
+      expect(r.stderr).toContain('evil\\x1b[31m\\u202e\\x9b.pcap: not a pcap or pcapng capture');
+    });
+  }
+
+  it('analyze --format json and the table: escaped, and the JSON still reads back as the real name', () => {
+    const json = cli(['analyze', good, '--format', 'json']);
+    expect(json.code).toBe(0);
+    expect(json.stdout).not.toMatch(RAW);
+    expect(JSON.parse(json.stdout).capture.file).toBe(good);
+    const table = cli(['analyze', good, '--strict', '--no-color']);
+    expect(table.stdout + table.stderr).not.toMatch(RAW);
+  });
+});
