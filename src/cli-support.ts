@@ -2,6 +2,7 @@
 // message format.
 import { fstatSync, readlinkSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
+import type { CorrelateDocument } from './correlate/types.js';
 import type { IssueRecord } from './issues.js';
 import { CaptureFormatError } from './capture/reader.js';
 import type { SourceOpenError } from './capture/source.js';
@@ -136,4 +137,11 @@ export interface CliIo {
 export function parseCaptureArg(arg: string): { file: string; node?: string } {
   const m = /^([^=/]+)=(.+)$/.exec(arg);
   return m ? { node: m[1], file: m[2] } : { file: arg };
+}
+
+/** A capture whose read stopped early: the same line analyze prints, once per capture. */
+export function printCorrelateReadFaults(doc: CorrelateDocument, io: CliIo): void {
+  for (const c of doc.captures) {
+    if (c.readFault) io.stderr(`${issueLine(c.file === '-' ? '<stdin>' : c.file, c.readFault)} (read stopped; ${c.packets} packets before it were correlated)\n`);
+  }
 }

@@ -14,7 +14,7 @@ import { renderCsv } from './report/csv.js';
 import { packetLine } from './report/ndjson.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { linkTypeName } from './decode/dispatch.js';
-import { captureErrorLine, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, OutputWriteError, parseCaptureArg, stdoutName, stdoutWriter, type CliIo } from './cli-support.js';
+import { captureErrorLine, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, printCorrelateReadFaults, OutputWriteError, parseCaptureArg, stdoutName, stdoutWriter, type CliIo } from './cli-support.js';
 import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, ModelError, type ModelFlags } from './model/sources.js';
@@ -345,6 +345,7 @@ async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOpt
     throw err;
   }
   if (doc.windowCutPackets > 0) io.stderr(`calico-pcap: warning: ${windowCutWarning(doc.windowCutPackets, doc.windowPackets)}\n`);
+  printCorrelateReadFaults(doc, io);
   if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
   else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
   else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));

@@ -119,3 +119,19 @@ export interface IssueRecord {
 export function severityName(s: Severity): IssueRecord['severity'] {
   return s === Severity.Cut ? 'cut' : s === Severity.Malformed ? 'malformed' : 'note';
 }
+
+/** The record of one reported issue, with its message (the detail given, or the meaning). */
+export function issueRecord(id: number, packetNumber: number, fileOffset: number, needed: number, present: number, detail?: string): IssueRecord {
+  const def = ISSUES[id];
+  const record: IssueRecord = {
+    code: def.code,
+    layer: def.layer,
+    severity: severityName(def.severity),
+    packet: packetNumber,
+    offset: fileOffset,
+    message: detail ? detail : needed >= 0 && present >= 0 ? `${def.meaning} (${needed} bytes needed, ${present} present)` : def.meaning,
+  };
+  if (needed >= 0) record.needed = needed;
+  if (present >= 0) record.present = present;
+  return record;
+}

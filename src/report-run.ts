@@ -5,7 +5,7 @@ import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { captureErrorLine, describeWriteError, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
+import { captureErrorLine, describeWriteError, issueLine, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
 import { analyzeCapture } from './pipeline.js';
 import { SourceOpenError } from './capture/source.js';
 import { CaptureFormatError } from './capture/reader.js';
@@ -53,6 +53,8 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
         throw err;
       }
       run.file = input.file === '-' ? '<stdin>' : input.file;
+      const fault = run.analyzer.readFault;
+      if (fault) io.stderr(`${issueLine(run.file, fault)} (read stopped; ${run.analyzer.packets} packets before it were analysed)\n`);
       const doc = buildDocument(run);
       if (model) {
         learnBlocks(model, doc.flows);

@@ -197,6 +197,25 @@ describe('hostile names reach the terminal inert', () => {
     expect(r.stderr).not.toMatch(RAW);
   });
 
+  it('a node name of 70,000 characters: the tables show it shortened, at once; JSON keeps it whole', () => {
+    // Found by the fuzzer: cli-table3 measured the cell again per column, and correlate ran minutes.
+    const long = 'kube-node04-' + 'x'.repeat(70_000);
+    const huge = write('long-name-cluster.yaml', readFileSync(CLUSTER, 'utf8').replace('name: kube-node04', `name: ${long}`));
+    const c = 'fixtures/vxlan-crosssubnet';
+    const started = Date.now();
+    const table = run(['correlate', `${c}/node02-ens37.pcap`, `${c}/node04-ens37.pcap`, '--cluster', huge, '--no-color']);
+    const verifyTable = run(['verify', CAPTURE, '--cluster', huge, '--no-color']);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(table.code).toBe(0);
+    expect(verifyTable.code).toBe(0);
+    const shown = `kube-node04-${'x'.repeat(308)}...[69652 characters left out]...${'x'.repeat(40)}`;
+    expect(verifyTable.stdout).toContain(`kube-node02 -> ${shown}: expected vxlan, seen vxlan, ok`);
+    expect(table.stdout).toContain(shown);
+    expect(Math.max(...table.stdout.split('\n').map((l) => l.length))).toBeLessThan(1000);
+    const json = run(['verify', CAPTURE, '--cluster', huge, '--format', 'json']);
+    expect(JSON.parse(json.stdout).verify.model.nodes.map((n: { name: string }) => n.name)).toContain(long);
+  });
+
   it('the analyze table escapes a capture file name', () => {
     const evilCapture = join(dir, 'cap\x1b[2J\u202egnp.pcap');
     copyFileSync(CAPTURE, evilCapture);

@@ -1,7 +1,7 @@
 // Per-capture analysis: feeds decoded packets into the flow table and keeps the counters and
 // issues the reports need. It is also the IssueSink of the reader, so file faults and packet
 // faults are counted the same way.
-import { ISSUES, Severity, severityName, type IssueRecord, type IssueSink } from '../issues.js';
+import { issueRecord, ISSUES, Severity, type IssueRecord, type IssueSink } from '../issues.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { FlowTable } from './flows.js';
 
@@ -49,16 +49,7 @@ export class CaptureAnalyzer implements IssueSink {
     const keep = this.issueRecords.length < MAX_ISSUE_RECORDS;
     const violates = this.strict && def.severity === Severity.Malformed && this.strictViolation === null;
     if (!keep && !violates && !def.endsRead) return;
-    const record: IssueRecord = {
-      code: def.code,
-      layer: def.layer,
-      severity: severityName(def.severity),
-      packet: packetNumber,
-      offset: fileOffset,
-      message: describeIssue(def.meaning, needed, present, detail),
-    };
-    if (needed >= 0) record.needed = needed;
-    if (present >= 0) record.present = present;
+    const record = issueRecord(id, packetNumber, fileOffset, needed, present, detail);
     if (keep) this.issueRecords.push(record);
     if (violates) this.strictViolation = record;
     if (def.endsRead) this.readFault = record;
@@ -101,10 +92,4 @@ export class CaptureAnalyzer implements IssueSink {
     }
     this.flows.add(p, packetNumber, tsSec, tsNsec, malformed);
   }
-}
-
-function describeIssue(meaning: string, needed: number, present: number, detail?: string): string {
-  if (detail) return detail;
-  if (needed >= 0 && present >= 0) return `${meaning} (${needed} bytes needed, ${present} present)`;
-  return meaning;
 }

@@ -11,7 +11,7 @@ import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
 import { DecodedPacket } from '../decode/packet.js';
 import { TUNNEL_NAMES } from '../decode/layers.js';
 import { formatIpAddress } from '../analysis/address.js';
-import type { IssueSink } from '../issues.js';
+import { issueRecord, ISSUES, type IssueSink } from '../issues.js';
 import { isoTime } from '../report/time.js';
 import { TOOL_VERSION } from '../report/document.js';
 import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, type ClusterModel } from '../model/cluster.js';
@@ -85,7 +85,14 @@ interface Stream {
   outerIps: Map<string, number>;
 }
 
-const silent: IssueSink = { report() {} };
+/** Packet-level issues are analyze's and verify's business; a fault that ends a read is kept. */
+function readFaultSink(info: CorrelatedCapture): IssueSink {
+  return {
+    report(id, packetNumber, fileOffset, needed, present, detail) {
+      if (ISSUES[id].endsRead && info.readFault === null) info.readFault = issueRecord(id, packetNumber, fileOffset, needed, present, detail);
+    },
+  };
+}
 
 export async function correlate(inputs: CorrelateInput[], options: CorrelateOptions): Promise<CorrelateDocument> {
   const decoder = new PacketDecoder(options);
@@ -94,9 +101,10 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   for (const [id, input] of inputs.entries()) {
     let reader: CaptureReader;
     let opened: Awaited<ReturnType<typeof openSource>> | undefined;
+    const info: CorrelatedCapture = { id, file: input.file, node: input.node ?? null, device: null, kind: 'uplink', packets: 0, innerPackets: 0, firstTime: null, lastTime: null, readFault: null };
     try {
       opened = await openSource(input.file);
-      reader = await CaptureReader.open(opened.source, silent);
+      reader = await CaptureReader.open(opened.source, readFaultSink(info));
     } catch (err) {
       await opened?.source.close().catch(() => {});
       // Name the file: several are read together.
@@ -105,7 +113,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
       throw err;
     }
     streams.push({
-      info: { id, file: input.file, node: input.node ?? null, device: null, kind: 'uplink', packets: 0, innerPackets: 0, firstTime: null, lastTime: null },
+      info,
       reader, pending: null, done: false, first: Infinity, last: -Infinity, firstExact: [0, 0], lastExact: [0, 0], outerIps: new Map(),
     });
   }
@@ -359,6 +367,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   if (pairList.some((p) => p.latency !== null)) warnings.push('one-way latencies compare the clocks of different nodes: they are only as good as the nodes\' time synchronisation');
   for (const s of streams) if (s.info.node === null) warnings.push(`${s.info.file}: the node it was taken on is unknown; name it as NODE=FILE`);
   if (windowCut > 0) warnings.push(windowCutWarning(windowCut, windowPackets));
+  for (const s of streams) if (s.info.readFault) warnings.push(`${s.info.file}: the read stopped early (${s.info.readFault.code}): only the packets before it were correlated`);
   return {
     schema: CORRELATE_SCHEMA_VERSION,
     tool: { name: 'calico-pcap', version: TOOL_VERSION },

@@ -1,6 +1,7 @@
 // The correlation document (`calico-pcap correlate --format json`): one inner packet followed
 // across captures taken at the same time on several nodes and interfaces. A contract, like the
 // analysis document: documented in the README, versioned by `schema`.
+import type { IssueRecord } from '../issues.js';
 
 export const CORRELATE_SCHEMA_VERSION = 1;
 
@@ -19,6 +20,8 @@ export interface CorrelatedCapture {
   innerPackets: number;
   firstTime: string | null;
   lastTime: string | null;
+  /** The fault that ended the read of this capture early (cut short, gzip cut short), or null. */
+  readFault: IssueRecord | null;
 }
 
 export interface LatencySummary {

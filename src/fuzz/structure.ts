@@ -191,9 +191,13 @@ function firstOption(bytes: Uint8Array, view: DataView, blocks: BlockRef[], int:
     let at: number;
     if (b.type === BT_SHB) at = b.offset + 24;
     else if (b.type === BT_IDB) at = b.offset + 16;
-    else if (b.type === BT_EPB && b.length >= 32) at = b.offset + 28 + ((view.getUint32(b.offset + 20, b.le) + 3) & ~3);
+    else if (b.type === BT_EPB && b.length >= 32) {
+      // caplen can be anything up to 2^32 - 1: padded in plain arithmetic, not 32-bit `& ~3`.
+      const caplen = view.getUint32(b.offset + 20, b.le);
+      at = b.offset + 28 + caplen + ((4 - (caplen % 4)) % 4);
+    }
     else continue;
-    const end = b.offset + b.length - 4;
+    const end = Math.min(b.offset + b.length - 4, bytes.length); // a truncated file: the block runs past it
     while (at + 4 <= end) {
       candidates.push({ at, blockEnd: end, le: b.le });
       const len = view.getUint16(at + 2, b.le);

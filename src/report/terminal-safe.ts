@@ -13,9 +13,25 @@ function hex(code: number, digits: number): string {
   return code.toString(16).padStart(digits, '0');
 }
 
-/** The text with every control and bidi character shown as an escape (\x1b, \u202e). */
+/**
+ * Longest text shown in one piece on a terminal. A node name of 70,000 characters from a hostile
+ * cluster file is no use there, and the table library measures a cell's width again for every
+ * column it fits: such a cell took minutes. JSON output keeps the whole text.
+ */
+export const MAX_TERMINAL_TEXT = 400;
+
+/**
+ * The text with every control and bidi character shown as an escape (\x1b, \u202e), and
+ * shortened, with the count of what was left out, when it is longer than MAX_TERMINAL_TEXT.
+ */
 export function terminalSafe(text: unknown): string {
-  return String(text ?? '').replace(UNSAFE, (c) => {
+  let t = String(text ?? '');
+  if (t.length > MAX_TERMINAL_TEXT) {
+    const head = MAX_TERMINAL_TEXT - 80;
+    const tail = 40;
+    t = `${t.slice(0, head)}...[${t.length - head - tail} characters left out]...${t.slice(-tail)}`;
+  }
+  return t.replace(UNSAFE, (c) => {
     const code = c.charCodeAt(0);
     return code < 0x100 ? `\\x${hex(code, 2)}` : `\\u${hex(code, 4)}`;
   });
