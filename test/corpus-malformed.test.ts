@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { CORPUS_ROOT, corpusPresent } from './support/corpus.js';
+import { partMissing } from './support/absent.js';
 
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 
@@ -64,3 +65,5 @@ describe.skipIf(!corpusPresent)('malformed corpus files through the CLI', () => 
     expect(r.status).toBe(0);
   });
 });
+
+if (!corpusPresent) partMissing('corpus-malformed.test.ts', 'the shared corpus', `it is absent at ${CORPUS_ROOT} (set CALICO_PCAP_CORPUS)`);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { partMissing } from './support/absent.js';
 import { CORPUS_ROOT, corpusCaptures, corpusPresent, parseOracle, type OracleRow } from './support/corpus.js';
 import { decodeFile, type PacketResult } from './support/run.js';
 import type { CaptureRun } from '../src/pipeline.js';
@@ -100,12 +101,7 @@ describe.skipIf(!corpusPresent)(`shared corpus against the tshark oracle (${CORP
 });
 
 // Registered only when absent, so that a normal run shows no skipped test at all.
-if (!corpusPresent) {
-  console.warn(`*** corpus-oracle.test.ts: the shared corpus is absent at ${CORPUS_ROOT}: the oracle comparison was SKIPPED (set CALICO_PCAP_CORPUS) ***`);
-  describe('shared corpus', () => {
-    it.skip(`is absent at ${CORPUS_ROOT}: the oracle comparison was SKIPPED (set CALICO_PCAP_CORPUS)`, () => {});
-  });
-}
+if (!corpusPresent) partMissing('corpus-oracle.test.ts', 'the shared corpus', `it is absent at ${CORPUS_ROOT} (set CALICO_PCAP_CORPUS); the oracle comparison was not run`);
 
 // The project's own kernel fixtures, dissected by tshark on the spot (CI installs it).
 const tsharkPresent = spawnSync('tshark', ['-v'], { encoding: 'utf8' }).status === 0;
@@ -129,9 +125,4 @@ describe.skipIf(!tsharkPresent)('kernel fixtures against tshark run now', () => 
   }
 });
 
-if (!tsharkPresent) {
-  console.warn('*** corpus-oracle.test.ts: tshark is not installed: the kernel fixtures were not checked against it (CI installs it) ***');
-  describe('kernel fixtures against tshark', () => {
-    it.skip('SKIPPED: tshark is not installed (CI installs it)', () => {});
-  });
-}
+if (!tsharkPresent) partMissing('corpus-oracle.test.ts', 'tshark', 'tshark is not installed: the kernel fixtures were not checked against it (CI installs it)');
