@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withTmpfs } from './support/tmpfs.js';
 import { CaptureWriteError, PcapWriter } from '../src/capture/pcap-writer.js';
 import { PcapngWriter } from '../src/capture/pcapng-writer.js';
 import { buildPacket } from '../src/synth/index.js';
@@ -215,19 +216,6 @@ if (SKIP_ROOT) {
   }
 }
 
-/** Mounts a tmpfs of `size` in a fresh directory for the body; always unmounted after. */
-async function withTmpfs<T>(size: string, body: (mount: string) => Promise<T> | T): Promise<T> {
-  const mount = mkdtempSync(join(dir, 'tmpfs-'));
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount], { encoding: 'utf8' });
-  expect(m.status, `mount -t tmpfs: ${m.stderr}`).toBe(0);
-  try {
-    return await body(mount);
-  } finally {
-    // a file a failed test left open keeps the mount busy: detach it lazily then
-    if (spawnSync('umount', [mount]).status !== 0) spawnSync('umount', ['-l', mount]);
-    rmSync(mount, { recursive: true, force: true });
-  }
-}
 
 describe('output that cannot be written: one line, exit 2, nothing claimed that was not written', () => {
   const full = cli(['analyze', '-f', 'ndjson', BIG]);
@@ -268,7 +256,7 @@ describe('output that cannot be written: one line, exit 2, nothing claimed that 
   });
 
   it.skipIf(SKIP_ROOT)(`analyze -f ndjson > a file on a full 1 MiB tmpfs: exit 2, the file holds a prefix of the output${SKIP_ROOT ? ` (SKIPPED: ${SKIP_ROOT})` : ''}`, async () => {
-    await withTmpfs('1m', (mount) => {
+    await withTmpfs(dir, '1m', (mount) => {
       const path = join(mount, 'out.ndjson');
       const fd = openSync(path, 'w');
       let r: Result;
@@ -379,7 +367,7 @@ const writers: [string, (path: string) => AnyWriter, (w: AnyWriter, i: number) =
 describe('capture writers on a full disk keep every whole record that fitted', () => {
   for (const [format, open, write] of writers) {
     it.skipIf(SKIP_ROOT)(`${format} on a 64 KiB tmpfs: ENOSPC, the file ends on a record boundary, the packets in order${SKIP_ROOT ? ` (SKIPPED: ${SKIP_ROOT})` : ''}`, async () => {
-      await withTmpfs('64k', async (mount) => {
+      await withTmpfs(dir, '64k', async (mount) => {
         const path = join(mount, `full.${format}`);
         const w = open(path);
         let attempted = 0;

@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { partMissing } from './support/absent.js';
+import { withTmpfs } from './support/tmpfs.js';
 import {
   buildLab,
   cmdline,
@@ -486,19 +487,6 @@ describeLab('ipip', (get) => {
 
 // ------------------------------------------------------------------ the -w file: flushing, full disk
 
-/** A tmpfs of `size` mounted in `dir` for the body; always unmounted after. */
-async function withTmpfs<T>(dir: string, size: string, body: (mount: string) => Promise<T>): Promise<T> {
-  const mount = mkdtempSync(join(dir, 'tmpfs-'));
-  const m = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mount], { encoding: 'utf8' });
-  expect(m.status, `mount -t tmpfs: ${m.stderr}`).toBe(0);
-  try {
-    return await body(mount);
-  } finally {
-    // a file a failed test left open keeps the mount busy: detach it lazily then
-    if (spawnSync('umount', [mount]).status !== 0) spawnSync('umount', ['-l', mount]);
-    rmSync(mount, { recursive: true, force: true });
-  }
-}
 
 describeLab('vxlan', (get) => {
   it('-w is flushed within a second while live runs, in whole records, and survives SIGKILL', async () => {
