@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addFile, addFlags, ModelBuilder, ModelError, type ModelFlags } from '../src/model/sources.js';
+import { addFile, addFlags, ModelBuilder, type ModelFlags } from '../src/model/sources.js';
+import { ModelError } from '../src/model/model-error.js';
 import { formatCidr, formatIpv4 } from '../src/model/ipv4.js';
 import type { ClusterModel } from '../src/model/cluster.js';
 

@@ -14,7 +14,7 @@
 // clusters. Every error of either parser is a ModelError naming the file (exit 2).
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { ModelError } from './sources.js';
+import { ModelError } from './model-error.js';
 
 /**
  * Cluster files and exported objects: `kubectl get nodes -o yaml` of 5,000 nodes (with their

@@ -8,8 +8,7 @@ import { DEFAULT_BLOCK_SIZE, DEFAULT_VNI, DEFAULT_VXLAN_PORT, parseMode, type Cl
 import { contains, formatCidr, formatIpv4, parseCidr, parseIpv4, type Cidr } from './ipv4.js';
 import { MAX_MODEL_FILE_BYTES, parseBounded, readBounded } from './read-bounded.js';
 
-/** The model could not be read (exit code 2). */
-export class ModelError extends Error {}
+import { ModelError } from './model-error.js';
 
 interface NodeDraft {
   name: string;

@@ -4,7 +4,7 @@
 // `--write-expect FILE` writes the file from the current run.
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { ModelError } from '../model/sources.js';
+import { ModelError } from '../model/model-error.js';
 import { MAX_EXPECT_FILE_BYTES, parseBounded, readBounded } from '../model/read-bounded.js';
 import type { VerifyResult } from './verify.js';
 
