@@ -405,3 +405,39 @@ function arbStack(): fc.Arbitrary<Stack> {
     return s;
   });
 }
+
+describe('IPv6 extension-header chains (ipv6ext)', () => {
+  // Hop-by-hop first (RFC 8200 allows it only there), then destination options and routing
+  // headers in turn, 100 in all, one of them with 14 bytes of data (a 16-byte header).
+  const chain: LayerSpec[] = [{ ipv6ext: { type: 0 } }];
+  for (let i = 1; i < 100; i++) chain.push({ ipv6ext: i === 50 ? { type: 60, data: new Uint8Array(14).fill(1) } : { type: i % 2 ? 60 : 43 } });
+  const spec: PacketSpec = [{ eth: {} }, { ipv6: { src: 'fd00::1', dst: 'fd00::2' } }, ...chain, { udp: { sport: 1000, dport: 2000 } }, { payload: 21 }];
+
+  it('writes each header with the next one named and its length in 8-byte units', () => {
+    const b = buildPacket(spec);
+    let next = b[14 + 6];
+    let at = 14 + 40;
+    const seen: number[] = [];
+    while (next !== 17) {
+      seen.push(next);
+      const len = (b[at + 1] + 1) * 8;
+      next = b[at];
+      at += len;
+    }
+    expect(seen.length).toBe(100);
+    expect(seen[0]).toBe(0);
+    expect(seen[50]).toBe(60);
+    expect((b[14 + 4] << 8) | b[14 + 5]).toBe(b.length - 14 - 40); // IPv6 payload length covers the chain
+    expect((b[at] << 8) | b[at + 1]).toBe(1000);
+    expect((b[at + 2] << 8) | b[at + 3]).toBe(2000);
+    expect(b.length - at).toBe(8 + 21);
+  });
+
+  it.skipIf(!HAVE_TSHARK)(oracle('tshark reads the UDP ports behind the chain, with a good checksum'), () => {
+    const file = writePcap('ipv6-ext-chain.pcap', [spec]);
+    const [row] = tshark(file, ['udp.srcport', 'udp.dstport', 'udp.checksum.status', 'ipv6.plen']);
+    expect(row!.slice(0, 2)).toEqual(['1000', '2000']);
+    expect(statuses(row![2]!)).toEqual(['Good']);
+    expect(Number(row![3])).toBe(buildPacket(spec).length - 14 - 40);
+  });
+});
