@@ -5,9 +5,9 @@
 //   (the cluster) stands alone; verify, correlate and report sit above; the commands (cli*,
 //   pipeline, live-run, report-run) on top. Development tools (bench, fuzz, synth) are never
 //   imported by shipped code.
-// The two folder cycles report <-> verify and report <-> correlate predate this check and are
-// pinned in .dependency-cruiser-known-violations.json until the verdict engine takes typed
-// records (issue 9); anything new fails.
+// The folder cycle report <-> verify predates this check and is pinned in
+// .dependency-cruiser-known-violations.json until the verdict engine takes typed records
+// (issue 9); anything new fails.
 const COMMANDS = '^src/(cli|cli-support|live-run|report-run)\\.ts$';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -8,7 +8,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { analyzeCapture, type CaptureRun } from './pipeline.js';
 import { CaptureFormatError } from './capture/reader.js';
 import { SourceOpenError } from './capture/source.js';
-import { buildDocument, TOOL_VERSION } from './report/document.js';
+import { buildDocument } from './report/document.js';
+import { TOOL_VERSION } from './version.js';
 import { renderTable } from './report/table.js';
 import { renderCsv } from './report/csv.js';
 import { packetLine } from './report/ndjson.js';

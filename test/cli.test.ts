@@ -116,3 +116,12 @@ describe('exit codes and messages', () => {
     expect(lines[1].summary.totals.packets).toBe(1);
   });
 });
+
+describe('the version', () => {
+  it('--version and every document say the version package.json gives', () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(run(['--version']).stdout).toBe(`${pkg.version}\n`);
+    const doc = JSON.parse(run(['analyze', join(__dirname, '..', 'fixtures', 'vxlan-crosssubnet', 'node04-ens37.pcap'), '--format', 'json']).stdout);
+    expect(doc.tool).toEqual({ name: 'calico-pcap', version: pkg.version });
+  });
+});

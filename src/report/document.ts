@@ -5,10 +5,10 @@ import { linkTypeName } from '../decode/dispatch.js';
 import { encapsulationName, etherTypeName, protocolName } from '../decode/layers.js';
 import type { FlowRecord } from '../analysis/flows.js';
 import type { CaptureRun } from '../pipeline.js';
-import { isoTime } from './time.js';
+import { isoTime } from '../capture/time.js';
+import { TOOL_VERSION } from '../version.js';
 
 export const SCHEMA_VERSION = 1;
-export const TOOL_VERSION = '0.1.0';
 
 export interface FlowView {
   encapsulation: string;

@@ -5,7 +5,7 @@ import type { RecordInfo } from '../pipeline.js';
 import { etherTypeName, LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { formatIpAddress } from '../analysis/address.js';
-import { isoTime } from './time.js';
+import { isoTime } from '../capture/time.js';
 
 export interface PacketLine {
   packet: number;
