@@ -5,7 +5,7 @@ import { isatty } from 'node:tty';
 import type { CorrelateDocument } from './correlate/types.js';
 import type { IssueRecord } from './issues.js';
 import { CaptureFormatError } from './capture/reader.js';
-import type { SourceOpenError } from './capture/source.js';
+import { inputName, type SourceOpenError } from './capture/source.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -120,11 +120,16 @@ export function groupDigits(n: number): string {
 /** The one line for a capture that cannot be opened or is not a capture: it names the file (and the byte). */
 export function captureErrorLine(file: string, err: SourceOpenError | CaptureFormatError): string {
   const where = err instanceof CaptureFormatError && err.offset > 0 ? ` at byte ${groupDigits(err.offset)}` : '';
-  return `calico-pcap: ${file === '-' ? '<stdin>' : file}${where}: ${err.message}\n`;
+  return `calico-pcap: ${inputName(file)}${where}: ${err.message}\n`;
 }
 
 export function issueLine(file: string, r: IssueRecord): string {
   return `calico-pcap: ${file}: packet ${r.packet} at byte ${groupDigits(r.offset)}: ${r.message}`;
+}
+
+/** The warning for a read that stopped on a fault (lax mode): what it was, and what was kept. */
+export function readStoppedLine(file: string, fault: IssueRecord, packets: number, done: 'analysed' | 'correlated'): string {
+  return `${issueLine(inputName(file), fault)} (read stopped; ${packets} packets before it were ${done})\n`;
 }
 
 export interface CliIo {
@@ -142,6 +147,6 @@ export function parseCaptureArg(arg: string): { file: string; node?: string } {
 /** A capture whose read stopped early: the same line analyze prints, once per capture. */
 export function printCorrelateReadFaults(doc: CorrelateDocument, io: CliIo): void {
   for (const c of doc.captures) {
-    if (c.readFault) io.stderr(`${issueLine(c.file === '-' ? '<stdin>' : c.file, c.readFault)} (read stopped; ${c.packets} packets before it were correlated)\n`);
+    if (c.readFault) io.stderr(readStoppedLine(c.file, c.readFault, c.packets, 'correlated'));
   }
 }

@@ -15,7 +15,7 @@ import { renderCsv } from './report/csv.js';
 import { packetLine } from './report/ndjson.js';
 import { PacketDecoder } from './decode/decoder.js';
 import { linkTypeName } from './decode/dispatch.js';
-import { captureErrorLine, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, printCorrelateReadFaults, OutputWriteError, parseCaptureArg, stdoutName, stdoutWriter, type CliIo } from './cli-support.js';
+import { captureErrorLine, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, printCorrelateReadFaults, OutputWriteError, parseCaptureArg, readStoppedLine, stdoutName, stdoutWriter, type CliIo } from './cli-support.js';
 import type { AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
 import { buildModel, hasModelFlags, type ModelFlags } from './model/sources.js';
@@ -97,7 +97,7 @@ function finishRead(run: CaptureRun, io: CliIo): number {
     return EXIT_VIOLATION;
   }
   if (a.readFault) {
-    io.stderr(`${issueLine(run.file, a.readFault)} (read stopped; ${a.packets} packets before it were analysed)\n`);
+    io.stderr(readStoppedLine(run.file, a.readFault, a.packets, 'analysed'));
   }
   return EXIT_OK;
 }
@@ -427,7 +427,8 @@ async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<numb
 /** Runs the command line; resolves to the exit code. */
 export async function main(argv: string[], given: CliIo = defaultIo): Promise<number> {
   // Every message on stderr can quote an input (a file, node or interface name): control and
-  // bidi characters in it are shown escaped, never obeyed by the terminal. Ours are plain text.
+  // bidi characters in it are shown escaped, never obeyed by the terminal. Messages quoting model
+  // or expect files escape those strings first, so that a newline in one cannot split the line.
   const io: CliIo = { ...given, stderr: (s) => given.stderr(s.split('\n').map(terminalSafe).join('\n')) };
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => (code = c));

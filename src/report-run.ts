@@ -5,9 +5,9 @@ import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { captureErrorLine, describeWriteError, issueLine, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
+import { captureErrorLine, describeWriteError, readStoppedLine, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
 import { analyzeCapture } from './pipeline.js';
-import { SourceOpenError } from './capture/source.js';
+import { inputName, SourceOpenError } from './capture/source.js';
 import { CaptureFormatError } from './capture/reader.js';
 import { buildDocument, type AnalysisDocument } from './report/document.js';
 import { buildVerifyDocument, type VerifyDocument } from './report/verify-report.js';
@@ -52,9 +52,9 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
         }
         throw err;
       }
-      run.file = input.file === '-' ? '<stdin>' : input.file;
+      run.file = inputName(input.file);
       const fault = run.analyzer.readFault;
-      if (fault) io.stderr(`${issueLine(run.file, fault)} (read stopped; ${run.analyzer.packets} packets before it were analysed)\n`);
+      if (fault) io.stderr(readStoppedLine(run.file, fault, run.analyzer.packets, 'analysed'));
       const doc = buildDocument(run);
       if (model) {
         learnBlocks(model, doc.flows);
@@ -115,7 +115,7 @@ class PipeSpool {
     mkdirSync(sub);
     const path = join(sub, file === '-' ? 'stdin' : basename(file));
     await pipeline(file === '-' ? process.stdin : createReadStream(file), createWriteStream(path));
-    this.names.set(path, file === '-' ? '<stdin>' : file);
+    this.names.set(path, inputName(file));
     return path;
   }
 

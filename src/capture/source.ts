@@ -144,7 +144,7 @@ const GZIP_MAGIC_1 = 0x8b;
  * read as a stream: it cannot be read at a position, nor reopened to read the magic again.
  */
 export async function openSource(path: string): Promise<OpenedSource> {
-  const displayName = path === '-' ? '<stdin>' : path;
+  const displayName = inputName(path);
   let raw: ByteSource;
   // For a regular file: a fresh stream from its start, to feed zlib once the magic is seen.
   let reopen: (() => Readable) | null = null;
@@ -196,6 +196,11 @@ export async function openSource(path: string): Promise<OpenedSource> {
     return { source: new StreamSource(gunzip, compressed), displayName, gzip: true };
   }
   return { source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false };
+}
+
+/** How an input path is named to the user: `-` is "<stdin>". */
+export function inputName(path: string): string {
+  return path === '-' ? '<stdin>' : path;
 }
 
 /** Pipes hand over at most 64 KiB at a time; a larger chunk lets a fast pipe fill it. */

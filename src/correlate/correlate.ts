@@ -5,7 +5,7 @@
 // (sent toward a node whose capture covers that moment, never seen there), decapsulated or
 // dropped by the receiving node (its uplink saw it, its tunnel device never did). Memory is
 // bounded by the window, not by the capture size.
-import { openSource } from '../capture/source.js';
+import { inputName, openSource } from '../capture/source.js';
 import { CaptureReader } from '../capture/reader.js';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
 import { DecodedPacket } from '../decode/packet.js';
@@ -108,7 +108,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     } catch (err) {
       await opened?.source.close().catch(() => {});
       // Name the file: several are read together.
-      if (err instanceof Error) err.message = `${input.file === '-' ? '<stdin>' : input.file}: ${err.message}`;
+      if (err instanceof Error) err.message = `${inputName(input.file)}: ${err.message}`;
       for (const s of streams) await s.reader.close().catch(() => {});
       throw err;
     }

@@ -27,15 +27,18 @@ const PORT_BYTES = 4;
  * the flow keeps its ports when their 4 bytes are there; the cut is still reported.
  */
 function shortWithPorts(p: DecodedPacket, kind: number, needed: number, id: number): boolean {
-  const o = p.off;
-  if (p.end - o >= needed) return false;
-  if (p.end - o >= PORT_BYTES) {
-    p.pushLayer(kind, o);
-    p.sport = (p.bytes[o] << 8) | p.bytes[o + 1];
-    p.dport = (p.bytes[o + 2] << 8) | p.bytes[o + 3];
-  }
+  if (p.end - p.off >= needed) return false;
+  if (p.end - p.off >= PORT_BYTES) pushPorts(p, kind);
   isShort(p, needed, id);
   return true;
+}
+
+/** Pushes the transport layer and reads its two 16-bit ports at the cursor. */
+function pushPorts(p: DecodedPacket, kind: number): void {
+  const o = p.off;
+  p.pushLayer(kind, o);
+  p.sport = (p.bytes[o] << 8) | p.bytes[o + 1];
+  p.dport = (p.bytes[o + 2] << 8) | p.bytes[o + 3];
 }
 
 /**
@@ -127,13 +130,10 @@ const DCCP_GENERIC_HEADER = 12; // RFC 4340: the short form (X = 0); 16 with ext
 const UDPLITE_HEADER = 8; // RFC 3828: like UDP, with checksum coverage in place of the length
 
 /** SCTP, DCCP, UDP-Lite: the ports, then stop (their payloads carry no tunnel we decode). */
-export function decodePortsOnly(p: DecodedPacket, kind: number, headerLength: number): number {
+function decodePortsOnly(p: DecodedPacket, kind: number, headerLength: number): number {
   if (shortWithPorts(p, kind, headerLength, ID_TRANSPORT_TRUNC)) return L_NONE;
-  const o = p.off;
-  p.pushLayer(kind, o);
-  p.sport = (p.bytes[o] << 8) | p.bytes[o + 1];
-  p.dport = (p.bytes[o + 2] << 8) | p.bytes[o + 3];
-  p.off = o + headerLength;
+  pushPorts(p, kind);
+  p.off += headerLength;
   return L_NONE;
 }
 

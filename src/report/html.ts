@@ -10,6 +10,7 @@ import type { CorrelateDocument } from '../correlate/types.js';
 import { contains, parseCidr, parseIpv4, type Cidr } from '../model/ipv4.js';
 import type { AnalysisDocument, FlowView } from './document.js';
 import type { VerifyDocument } from './verify-report.js';
+import { BIDI_CONTROLS } from './terminal-safe.js';
 
 export interface HtmlReportInput {
   title: string;
@@ -21,6 +22,7 @@ export interface HtmlReportInput {
 
 // ------------------------------------------------------------------ escaping and formatting
 
+const BIDI = new RegExp(`[${BIDI_CONTROLS}]`, 'g');
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
@@ -32,7 +34,7 @@ export function escapeHtml(value: unknown): string {
   return String(value ?? '')
     .replace(/[&<>"']/g, (c) => ENTITIES[c])
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g, '\ufffd')
-    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `&lt;U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}&gt;`);
+    .replace(BIDI, (c) => `&lt;U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}&gt;`);
 }
 const e = escapeHtml;
 

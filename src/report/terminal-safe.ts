@@ -4,10 +4,12 @@
 // override (U+202E) would show the text reversed. They are made visible instead, as \x1b or
 // \u202e, at the edge: in the renderers, on each string that came from an input.
 
-/** C0 and C1 controls, DEL, and the bidi marks, embeddings, overrides and isolates. */
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/** The bidi marks, embeddings, overrides and isolates (a character class body, for RegExp). */
+export const BIDI_CONTROLS = '\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+/** C0 and C1 controls, DEL, and the bidi controls. */
+const UNSAFE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
 /** The same without C0: JSON.stringify escapes those in strings, and its newlines are layout. */
-const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_IN_JSON = new RegExp(`[\\u007f-\\u009f${BIDI_CONTROLS}]`, 'g');
 
 function hex(code: number, digits: number): string {
   return code.toString(16).padStart(digits, '0');
