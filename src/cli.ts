@@ -5,30 +5,14 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { analyzeCapture, type CaptureRun } from './pipeline.js';
-import { CaptureFormatError } from './capture/reader.js';
-import { SourceOpenError } from './capture/source.js';
-import { buildDocument } from './report/document.js';
 import { TOOL_VERSION } from './version.js';
-import { renderTable } from './report/table.js';
-import { renderCsv } from './report/csv.js';
-import { packetLine } from './report/ndjson.js';
-import { PacketDecoder } from './decode/decoder.js';
-import { linkTypeName } from './decode/dispatch.js';
-import { captureErrorLine, EXIT_INTERNAL, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, printCorrelateReadFaults, OutputWriteError, parseCaptureArg, readStoppedLine, stdoutName, stdoutWriter, type CliIo } from './cli-support.js';
-import type { AnalysisDocument } from './report/document.js';
-import { buildVerifyDocument, renderJunit, renderVerifyTable } from './report/verify-report.js';
-import { buildModel, hasModelFlags, type ModelFlags } from './model/sources.js';
-import { ModelError } from './model/model-error.js';
-import { runListInterfaces, runLive, type LiveOptions } from './live-run.js';
-import { correlate, DEFAULT_WINDOW_PACKETS, windowCutWarning } from './correlate/correlate.js';
-import { renderCorrelateTable } from './report/correlate-report.js';
-import { runReport } from './report-run.js';
-import { parseMode, type ClusterModel } from './model/cluster.js';
-import { learnBlocks, verify } from './verify/verify.js';
-import { captureDevice } from './verify/device.js';
-import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from './verify/expectations.js';
-import { jsonTerminalSafe, terminalSafe } from './report/terminal-safe.js';
+import { runAnalyze, type AnalyzeOptions } from './commands/analyze.js';
+import { runVerify, type VerifyOptions } from './commands/verify.js';
+import { runCorrelateCommand, type CorrelateCommandOptions } from './commands/correlate.js';
+import { runReportCommand, type ReportCommandOptions } from './commands/report.js';
+import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
+import { DEFAULT_WINDOW_PACKETS, isEncapMode } from './commands/model-options.js';
+import { defaultIo, EXIT_OK, EXIT_UNREADABLE, internalErrorCode, installStdoutErrorHandler, safeStderr, type CliIo } from './commands/support.js';
 
 function parsePort(value: string, previous: number[]): number[] {
   const port = Number(value);
@@ -44,159 +28,12 @@ function parsePositive(max: number) {
   };
 }
 
-interface AnalyzeOptions {
-  format: 'table' | 'json' | 'csv' | 'ndjson' | 'junit';
-  vxlanPort: number[];
-  strict?: boolean;
-  maxFlows: number;
-  maxTunnelDepth: number;
-  color: boolean;
-  debug?: boolean;
-}
-
-
-const defaultIo: CliIo = {
-  stdout: stdoutWriter(),
-  stderr: (s) => process.stderr.write(s),
-  isTTY: Boolean(process.stdout.isTTY),
-};
-
-/** Runs the shared pipeline; returns the run and its document, or an exit code after printing why. */
-async function runPipeline(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, model?: { vxlanPorts: number[] }): Promise<{ run: CaptureRun; doc: AnalysisDocument } | number> {
-  const ndjson = opts.format === 'ndjson';
-  let run: CaptureRun;
-  try {
-    run = await analyzeCapture(
-      capture,
-      { vxlanPorts: model?.vxlanPorts ?? opts.vxlanPort, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
-      ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
-    );
-  } catch (err) {
-    if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
-      io.stderr(captureErrorLine(capture, err));
-      return EXIT_UNREADABLE;
-    }
-    throw err;
-  }
-  // Input that was a capture, but of link types we cannot decode at all, is as good as unreadable.
-  const decoder = new PacketDecoder();
-  if (run.interfaces.length > 0 && !run.interfaces.some((i) => decoder.supportsLinkType(i.linktype))) {
-    out.flush();
-    const types = [...new Set(run.interfaces.map((i) => `${i.linktype} (${linkTypeName(i.linktype)})`))].join(', ');
-    io.stderr(`calico-pcap: ${run.file}: unsupported link type ${types}: nothing to decode\n`);
-    return EXIT_UNREADABLE;
-  }
-  return { run, doc: buildDocument(run) };
-}
-
-/** Exit code and stderr line for how the read ended (strict violation, or a fault in lax mode). */
-function finishRead(run: CaptureRun, io: CliIo): number {
-  const a = run.analyzer;
-  if (a.strictViolation) {
-    io.stderr(issueLine(run.file, a.strictViolation) + '\n');
-    return EXIT_VIOLATION;
-  }
-  if (a.readFault) {
-    io.stderr(readStoppedLine(run.file, a.readFault, a.packets, 'analysed'));
-  }
-  return EXIT_OK;
-}
-
-async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
-  // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
-  const out = new Output((s) => io.stdout(s));
-  const result = await runPipeline(capture, opts, io, out);
-  if (typeof result === 'number') return result;
-  const { run, doc } = result;
-  switch (opts.format) {
-    case 'json':
-      out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
-      break;
-    case 'csv':
-      out.push(renderCsv(doc));
-      break;
-    case 'ndjson':
-      out.push(JSON.stringify({ summary: { schema: doc.schema, totals: doc.totals, encapsulations: doc.encapsulations, issues: doc.issues.counts } }) + '\n');
-      break;
-    default:
-      out.push(renderTable(doc, opts.color && io.isTTY));
-  }
-  out.flush();
-  return finishRead(run, io);
-}
-
-interface VerifyOptions extends AnalyzeOptions, Omit<ModelFlags, 'vxlanPort'> {
-  cluster: string[];
-  device?: string;
-  expect?: string;
-  writeExpect?: string;
-}
-
-async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promise<number> {
-  let model: ClusterModel;
-  let expectations: Expectations | undefined;
-  try {
-    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
-    if (opts.expect) expectations = readExpectations(opts.expect);
-  } catch (err) {
-    if (err instanceof ModelError) {
-      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
-      return EXIT_UNREADABLE;
-    }
-    throw err;
-  }
-  printModelWarnings(model, io);
-  const out = new Output((s) => io.stdout(s));
-  const result = await runPipeline(capture, { ...opts, format: 'json' }, io, out, { vxlanPorts: opts.vxlanPort });
-  if (typeof result === 'number') return result;
-  const { run, doc } = result;
-  learnBlocks(model, doc.flows);
-  const device = captureDevice(opts.device, run);
-  const verdicts = verify(model, doc.flows, { deviceTunnel: device.tunnel });
-  const vdoc = buildVerifyDocument(doc, model, verdicts, device);
-  const actual = actualExpectations(verdicts, doc.flows.length);
-  // The verdicts are printed even when the pinned file cannot be written; the exit code says so.
-  let writeFailed: string | null = null;
-  try {
-    if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
-  } catch (err) {
-    if (!(err instanceof ModelError)) throw err;
-    writeFailed = err.message;
-  }
-  const differences = expectations ? compareExpectations(expectations, actual) : null;
-  if (differences && opts.expect) vdoc.verify.expectations = { file: opts.expect, matched: differences.length === 0, differences };
-  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(vdoc, null, 2)) + '\n');
-  else if (opts.format === 'junit') out.push(renderJunit(vdoc));
-  else {
-    out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
-    if (differences) {
-      const expectFile = terminalSafe(opts.expect);
-      out.push(differences.length === 0
-        ? `expectations ${expectFile}: all met\n`
-        : `expectations ${expectFile}: ${differences.length} difference(s)\n${differences.map((d) => `  - ${terminalSafe(d)}\n`).join('')}`);
-    }
-  }
-  out.flush();
-  const readCode = finishRead(run, io);
-  if (writeFailed) {
-    io.stderr(`calico-pcap: ${writeFailed}\n`);
-    return EXIT_UNREADABLE;
-  }
-  if (readCode !== EXIT_OK) return readCode;
-  // With --expect the pinned expectations decide: a fixture may be pinned as failing on purpose.
-  if (differences) {
-    if (differences.length > 0) io.stderr(terminalSafe(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}`) + '\n');
-    return differences.length === 0 ? EXIT_OK : EXIT_VIOLATION;
-  }
-  return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
-}
-
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 function parseModeOption(value: string): string {
-  if (parseMode(value) === null) throw new InvalidArgumentError('expected Always, CrossSubnet or Never');
+  if (!isEncapMode(value)) throw new InvalidArgumentError('expected Always, CrossSubnet or Never');
   return value;
 }
 
@@ -316,120 +153,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   return program;
 }
 
-interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
-  window: string;
-  windowPackets: number;
-  format: 'table' | 'json' | 'ndjson';
-  cluster: string[];
-  vxlanPort: number[];
-  color: boolean;
-  failOnLoss?: boolean;
-  ownSpan?: boolean;
-}
-
-async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
-  const window = windowOption(opts.window, io);
-  const model = window === undefined ? undefined : optionalModel(opts, io);
-  if (window === undefined || model === undefined) return EXIT_UNREADABLE;
-  const out = new Output((s) => io.stdout(s));
-  const inputs = captures.map(parseCaptureArg);
-  let doc;
-  try {
-    doc = await correlate(inputs, {
-      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
-      onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
-    });
-  } catch (err) {
-    if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
-      return EXIT_UNREADABLE;
-    }
-    throw err;
-  }
-  if (doc.windowCutPackets > 0) io.stderr(`calico-pcap: warning: ${windowCutWarning(doc.windowCutPackets, doc.windowPackets)}\n`);
-  printCorrelateReadFaults(doc, io);
-  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
-  else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
-  else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
-  out.flush();
-  return opts.failOnLoss && (doc.lost > 0 || doc.decapsulation.some((d) => d.dropped > 0)) ? EXIT_VIOLATION : EXIT_OK;
-}
-
-type ModelOptions = Omit<ModelFlags, 'vxlanPort'> & { cluster: string[]; vxlanPort: number[] };
-
-/**
- * The cluster model when any model option was given (live, correlate, report: it is optional
- * there), null when none was, undefined after printing why it could not be read.
- */
-function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
-  if (opts.cluster.length === 0 && !hasModelFlags({ ...opts, vxlanPort: undefined })) return null;
-  let model: ClusterModel;
-  try {
-    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
-  } catch (err) {
-    if (err instanceof ModelError) {
-      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
-      return undefined;
-    }
-    throw err;
-  }
-  printModelWarnings(model, io);
-  return model;
-}
-
-/** The model's contradictions (resolved, the later source wins), one stderr line each. */
-function printModelWarnings(model: ClusterModel, io: CliIo): void {
-  for (const w of model.warnings) io.stderr(`calico-pcap: warning: ${terminalSafe(w)}\n`);
-}
-
-/** --window in seconds, or undefined after printing why it is not a duration. */
-function windowOption(text: string, io: CliIo): number | undefined {
-  const seconds = parseDuration(text);
-  if (seconds === null) io.stderr(`calico-pcap: --window "${text}" is not a duration (2s, 500ms, 1.5)\n`);
-  return seconds ?? undefined;
-}
-
-/** "2s", "500ms", "1.5" (seconds). */
-function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
-  if (!m) return null;
-  const v = Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
-  return v > 0 ? v : null;
-}
-
-interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
-  html: string;
-  title?: string;
-  window: string;
-  vxlanPort: number[];
-  cluster: string[];
-}
-
-async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
-  const window = windowOption(opts.window, io);
-  const model = window === undefined ? undefined : optionalModel(opts, io);
-  if (window === undefined || model === undefined) return EXIT_UNREADABLE;
-  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
-}
-
-interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
-  listInterfaces?: boolean;
-  cluster: string[];
-}
-
-async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<number> {
-  if (opts.listInterfaces) return runListInterfaces(io);
-  const model = optionalModel(opts, io);
-  if (model === undefined) return EXIT_UNREADABLE;
-  return runLive(opts, model, io);
-}
-
 /** Runs the command line; resolves to the exit code. */
-export async function main(argv: string[], given: CliIo = defaultIo): Promise<number> {
-  // Every message on stderr can quote an input (a file, node or interface name): control and
-  // bidi characters in it are shown escaped, never obeyed by the terminal. Messages quoting model
-  // or expect files escape those strings first, so that a newline in one cannot split the line.
-  const io: CliIo = { ...given, stderr: (s) => given.stderr(s.split('\n').map(terminalSafe).join('\n')) };
+export async function main(argv: string[], given: CliIo = defaultIo()): Promise<number> {
+  const io = safeStderr(given);
   let code = EXIT_OK;
   const program = buildProgram(io, (c) => (code = c));
   if (argv.length === 0) {
@@ -445,14 +171,7 @@ export async function main(argv: string[], given: CliIo = defaultIo): Promise<nu
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
       return EXIT_UNREADABLE;
     }
-    if (err instanceof OutputWriteError) {
-      io.stderr(`calico-pcap: ${err.message}\n`);
-      return EXIT_UNREADABLE;
-    }
-    const debug = argv.includes('--debug');
-    io.stderr(`calico-pcap: internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (run with --debug for a stack trace)'}\n`);
-    if (debug) io.stderr(`${(err as Error)?.stack ?? ''}\n`);
-    return EXIT_INTERNAL;
+    return internalErrorCode(err, argv.includes('--debug'), io);
   }
   return code;
 }
@@ -466,13 +185,7 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  // A pipe or terminal that fails reports it here, after the write: a reader that went away
-  // (EPIPE, `| head`) ends the run quietly, anything else is a write error.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    process.stderr.write(`calico-pcap: ${new OutputWriteError(stdoutName(), err).message}\n`);
-    process.exit(EXIT_UNREADABLE);
-  });
+  installStdoutErrorHandler();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

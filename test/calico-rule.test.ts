@@ -1,6 +1,6 @@
 // Calico's rule on its own: which encapsulation a sender must use, per pool mode and subnet.
 import { describe, expect, it } from 'vitest';
-import { expectedEncapsulation, sameSubnet } from '../src/verify/calico-rule.js';
+import { expectedEncapsulation, sameSubnet } from '../src/engine/verify/calico-rule.js';
 import type { ClusterModel, ClusterNode, EncapMode, Pool } from '../src/model/cluster.js';
 import { parseCidr, parseIpv4 } from '../src/model/ipv4.js';
 

@@ -1,7 +1,7 @@
 // Checksums: the outer IPv4 header, the outer UDP of VXLAN (zero means none), the inner IPv4
 // header. Corruption is told apart from TX offload (a capture on the sending host).
 import { describe, expect, it } from 'vitest';
-import { buildPacket, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type PacketSpec } from '../src/dev/synth/index.js';
 import { decodeBytes } from './support/decode.js';
 
 const vxlan = (udpChecksum?: number): PacketSpec => [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
-import { buildPacket } from '../src/synth/index.js';
+import { buildPacket } from '../src/dev/synth/index.js';
 
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-cli-'));

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { partMissing } from './support/absent.js';
 import { CORPUS_ROOT, corpusCaptures, corpusPresent, parseOracle, type OracleRow } from './support/corpus.js';
 import { decodeFile, type PacketResult } from './support/run.js';
-import type { CaptureRun } from '../src/pipeline.js';
+import type { CaptureRun } from '../src/analysis/pipeline.js';
 
 /** tshark also lists the IP header quoted inside an ICMP error; that is not a tunnel, and we do not list it. */
 function withoutIcmpQuote(row: OracleRow): { v4: number; v6: number } {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
-import { buildPacket, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type PacketSpec } from '../src/dev/synth/index.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -86,7 +86,7 @@ describe('correlate on captures built to show it', () => {
     const a = await write('same-time-a.pcap', same(64));
     const b = await write('same-time-b.pcap', same(63));
     const rusage = join(dir, 'same-time-rusage.json');
-    const r = spawnSync('node', ['--import', join(ROOT, 'dist', 'bench', 'rusage-preload.js'), CLI, 'correlate', a, b, '--window-packets', '1000', '--format', 'json'], {
+    const r = spawnSync('node', ['--import', join(ROOT, 'dist-dev', 'dev', 'bench', 'rusage-preload.js'), CLI, 'correlate', a, b, '--window-packets', '1000', '--format', 'json'], {
       cwd: ROOT, encoding: 'utf8', env: { ...process.env, CALICO_PCAP_BENCH_RUSAGE: rusage }, maxBuffer: 64 << 20,
     });
     expect(r.status).toBe(0);

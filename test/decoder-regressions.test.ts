@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildPacket, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type PacketSpec } from '../src/dev/synth/index.js';
 import { encodePcapHeader, encodePcapRecord } from '../src/capture/pcap-writer.js';
 import { buildDocument } from '../src/report/document.js';
 import { renderCsv } from '../src/report/csv.js';

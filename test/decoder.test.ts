@@ -1,6 +1,6 @@
 // Byte vectors per decoder: each asserts the sequence of layers and the decoded fields.
 import { describe, expect, it } from 'vitest';
-import { buildPacket, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type PacketSpec } from '../src/dev/synth/index.js';
 import { decodeBytes, hex } from './support/decode.js';
 
 const ETH = { eth: { src: '66:00:00:00:00:01', dst: '66:00:00:00:00:02' } } as const;

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { replay, replayInProcess, type RegressionMeta } from '../src/fuzz/regression.js';
-import { DEFAULT_LIMITS } from '../src/fuzz/judge.js';
+import { replay, replayInProcess, type RegressionMeta } from '../src/dev/fuzz/regression.js';
+import { DEFAULT_LIMITS } from '../src/dev/fuzz/judge.js';
 
 const ROOT = resolve(__dirname, '..');
 const DIR = join(ROOT, 'fixtures', 'fuzz-regressions');

@@ -17,7 +17,7 @@ const CLUSTER = join(ROOT, 'fixtures', 'vxlan-crosssubnet', 'cluster.yaml');
 /** Runs the CLI; exit code, output, and its peak RSS in MB (measured inside the process). */
 function run(args: string[]) {
   const rusage = join(dir, `rusage-${Math.random()}.json`);
-  const r = spawnSync('node', ['--import', join(ROOT, 'dist', 'bench', 'rusage-preload.js'), CLI, ...args], {
+  const r = spawnSync('node', ['--import', join(ROOT, 'dist-dev', 'dev', 'bench', 'rusage-preload.js'), CLI, ...args], {
     cwd: ROOT, encoding: 'utf8', env: { ...process.env, CALICO_PCAP_BENCH_RUSAGE: rusage }, timeout: 60_000, killSignal: 'SIGKILL', maxBuffer: 64 << 20,
   });
   let peakMb = Infinity;

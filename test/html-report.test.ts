@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import type { CorrelateDocument } from '../src/correlate/types.js';
+import type { CorrelateDocument } from '../src/engine/correlate/types.js';
 import type { AnalysisDocument } from '../src/report/document.js';
 import { renderHtmlReport } from '../src/report/html.js';
 import type { VerifyDocument } from '../src/report/verify-report.js';

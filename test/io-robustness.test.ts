@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { withTmpfs } from './support/tmpfs.js';
 import { CaptureWriteError, PcapWriter } from '../src/capture/pcap-writer.js';
 import { PcapngWriter } from '../src/capture/pcapng-writer.js';
-import { buildPacket } from '../src/synth/index.js';
+import { buildPacket } from '../src/dev/synth/index.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
 import { PcapngWriter } from '../src/capture/pcapng-writer.js';
-import { buildPacket } from '../src/synth/index.js';
+import { buildPacket } from '../src/dev/synth/index.js';
 
 const ROOT = join(__dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-mem-'));
@@ -16,7 +16,7 @@ const packet = buildPacket([{ eth: {} }, { ipv4: { src: '10.0.1.204', dst: '10.0
 /** Runs the CLI and returns its exit code, stderr and peak RSS in MB. */
 function runMeasured(args: string[]) {
   const rusage = join(dir, `rusage-${Math.random()}.json`);
-  const r = spawnSync('node', ['--import', join(ROOT, 'dist', 'bench', 'rusage-preload.js'), join(ROOT, 'dist', 'cli.js'), ...args], {
+  const r = spawnSync('node', ['--import', join(ROOT, 'dist-dev', 'dev', 'bench', 'rusage-preload.js'), join(ROOT, 'dist', 'cli.js'), ...args], {
     cwd: dir, encoding: 'utf8', env: { ...process.env, CALICO_PCAP_BENCH_RUSAGE: rusage },
   });
   const peakMb = JSON.parse(readFileSync(rusage, 'utf8')).maxRSS_kB / 1024;

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildPacket } from '../src/synth/index.js';
+import { buildPacket } from '../src/dev/synth/index.js';
 import { decodeFile } from './support/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-blocks-'));

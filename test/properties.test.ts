@@ -6,7 +6,7 @@
 // Seeds that once failed are kept in REGRESSION_SEEDS and replayed on every run.
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildPacket, type LayerSpec, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type LayerSpec, type PacketSpec } from '../src/dev/synth/index.js';
 import { PacketDecoder } from '../src/decode/decoder.js';
 import { DecodedPacket } from '../src/decode/packet.js';
 import { ISSUES } from '../src/issues.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
 import { PcapngWriter } from '../src/capture/pcapng-writer.js';
-import { buildPacket } from '../src/synth/index.js';
+import { buildPacket } from '../src/dev/synth/index.js';
 import { decodeFile } from './support/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-reader-'));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ISSUES } from '../src/issues.js';
 import { CSV_COLUMNS } from '../src/report/csv.js';
-import { FINDING_LIST } from '../src/verify/findings.js';
+import { FINDING_LIST } from '../src/engine/verify/findings.js';
 import { spawnSync } from 'node:child_process';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');

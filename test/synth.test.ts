@@ -14,7 +14,7 @@ import { PcapngWriter } from '../src/capture/pcapng-writer.js';
 import {
   buildPacket, buildPacketInto, internetChecksum, linkTypeFor, packetLength, parseIpv6, tcpFlags, tcpOptions,
   type LayerSpec, type PacketSpec,
-} from '../src/synth/index.js';
+} from '../src/dev/synth/index.js';
 
 const HAVE_TSHARK = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 const NO_TSHARK = 'SKIPPED: tshark not found on PATH (apt-get install tshark) - the oracle checks need it';

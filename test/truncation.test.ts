@@ -2,7 +2,7 @@
 // snapshot length reports only captured.snaplen_cut; a packet whose length fields claim bytes
 // that are not there reports the exact malformed code; what lies before the cut is kept.
 import { describe, expect, it } from 'vitest';
-import { buildPacket, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type PacketSpec } from '../src/dev/synth/index.js';
 import { decodeBytes, type Decoded } from './support/decode.js';
 
 const ETH = { eth: {} } as const;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { PcapWriter } from '../src/capture/pcap-writer.js';
-import { buildPacket, type LayerSpec, type PacketSpec } from '../src/synth/index.js';
+import { buildPacket, type LayerSpec, type PacketSpec } from '../src/dev/synth/index.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');

@@ -1,6 +1,6 @@
 // The table report of `calico-pcap correlate`.
 import Table from 'cli-table3';
-import type { CorrelateDocument } from '../correlate/types.js';
+import type { CorrelateDocument } from '../engine/correlate/types.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 
 export function renderCorrelateTable(doc: CorrelateDocument, color: boolean): string {

@@ -4,7 +4,7 @@ import { ISSUES } from '../issues.js';
 import { linkTypeName } from '../decode/dispatch.js';
 import { encapsulationName, etherTypeName, protocolName } from '../decode/layers.js';
 import type { FlowRecord } from '../analysis/flows.js';
-import type { CaptureRun } from '../pipeline.js';
+import type { CaptureRun } from '../analysis/pipeline.js';
 import { isoTime } from '../capture/time.js';
 import { TOOL_VERSION } from '../version.js';
 

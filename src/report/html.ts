@@ -6,7 +6,7 @@
 // every other resource and script. Every string from the documents comes from packet captures
 // (file names, interface names, addresses, messages) and is escaped.
 import { createHash } from 'node:crypto';
-import type { CorrelateDocument } from '../correlate/types.js';
+import type { CorrelateDocument } from '../engine/correlate/types.js';
 import { contains, parseCidr, parseIpv4, type Cidr } from '../model/ipv4.js';
 import type { AnalysisDocument, FlowView } from './document.js';
 import type { VerifyDocument } from './verify-report.js';

@@ -1,7 +1,7 @@
 // `--format ndjson`: one JSON object per packet, per line, written as packets are decoded.
 // Strings are built only here, for the output the user asked for.
 import { ISSUES } from '../issues.js';
-import type { RecordInfo } from '../pipeline.js';
+import type { RecordInfo } from '../analysis/pipeline.js';
 import { etherTypeName, LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { formatIpAddress } from '../analysis/address.js';

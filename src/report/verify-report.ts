@@ -3,7 +3,7 @@
 import Table from 'cli-table3';
 import type { ClusterModel } from '../model/cluster.js';
 import { formatCidr, formatIpv4 } from '../model/ipv4.js';
-import type { VerifyResult } from '../verify/verify.js';
+import type { VerifyResult } from '../engine/verify/verify.js';
 import type { AnalysisDocument } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 

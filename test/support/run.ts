@@ -1,5 +1,5 @@
 // Running the real pipeline in-process and collecting per-packet results for assertions.
-import { analyzeCapture, type CaptureRun, type PipelineOptions } from '../../src/pipeline.js';
+import { analyzeCapture, type CaptureRun, type PipelineOptions } from '../../src/analysis/pipeline.js';
 import { packetLine, type PacketLine } from '../../src/report/ndjson.js';
 import { formatIpAddress } from '../../src/analysis/address.js';
 

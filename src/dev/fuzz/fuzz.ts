@@ -30,9 +30,9 @@ import { DEFAULT_LIMITS, judge, signature, type Limits, type RunOutcome } from '
 import { minimise, minimiseCase } from './minimise.js';
 import { HTML, INPUT, inputArg, inputNames, isTextFormat, relativise, type RegressionMeta } from './regression.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
-const PRELOAD = join(ROOT, 'dist', 'bench', 'rusage-preload.js');
+const PRELOAD = join(ROOT, 'dist-dev', 'dev', 'bench', 'rusage-preload.js');
 const REFERENCE_CLUSTER = join(ROOT, 'fixtures', 'cluster', 'reference-cluster.yaml');
 const PARTNERS = ['node01-ens37.pcap', 'node02-ens37.pcap', 'node04-ens37.pcap', 'node04-vxlan.calico.pcap'].map((f) => join(ROOT, 'fixtures', 'correlate-vxlan', f));
 const HUGE_CLUSTER_MB = 128;

@@ -3,12 +3,12 @@
 // only picks a flow, takes the flow's next template and stamps a time, so
 // a gigabyte takes seconds.
 //
-//   node dist/bench/generate.js [--size-mb 1024] [--force]
+//   node dist-dev/dev/bench/generate.js [--size-mb 1024] [--force]
 
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { LINKTYPE, PcapWriter } from '../capture/pcap-writer.js';
+import { LINKTYPE, PcapWriter } from '../../capture/pcap-writer.js';
 import { buildTrafficModel, type TrafficModel } from './calico-traffic.js';
 import { Prng } from './prng.js';
 
@@ -19,7 +19,7 @@ export const DEFAULT_SEED = 0x0ca11c0;
 const START_SEC = 1_732_521_600;
 const PICK_BITS = 16;
 
-export const BENCH_DATA_DIR = fileURLToPath(new URL('../../bench-data/', import.meta.url));
+export const BENCH_DATA_DIR = fileURLToPath(new URL('../../../bench-data/', import.meta.url));
 
 export interface BenchCapture {
   path: string;

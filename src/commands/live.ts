@@ -8,22 +8,24 @@
 // The -w file is flushed at least once a second (after every packet with -U), so it can be read
 // while the capture runs and survives a SIGKILL. When it cannot be written (disk full), it keeps
 // every whole record that fitted, the capture stops, the report is printed and the exit code is 2.
-import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, type CliIo } from './cli-support.js';
-import { LiveCapture, LiveCaptureError, listInterfaces } from './capture/live.js';
-import { CaptureWriteError, PcapWriter } from './capture/pcap-writer.js';
-import { PcapngWriter } from './capture/pcapng-writer.js';
-import type { CaptureInterface } from './capture/reader.js';
-import { PacketProcessor, type CaptureRun, type RecordInfo } from './pipeline.js';
-import { buildDocument, type AnalysisDocument, type EncapsulationTotals } from './report/document.js';
-import { encapsulationName } from './decode/layers.js';
-import type { FlowRecord, FlowTable } from './analysis/flows.js';
-import type { CaptureAnalyzer } from './analysis/analyzer.js';
-import { renderTable } from './report/table.js';
-import { packetLine } from './report/ndjson.js';
-import { buildVerifyDocument, renderJunit, renderVerifyTable, type VerifyDocument } from './report/verify-report.js';
-import { learnBlocks, verify } from './verify/verify.js';
-import { tunnelOfDevice } from './verify/device.js';
-import type { ClusterModel } from './model/cluster.js';
+import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, type CliIo } from './support.js';
+import { LiveCapture, LiveCaptureError, listInterfaces } from '../capture/live.js';
+import { CaptureWriteError, PcapWriter } from '../capture/pcap-writer.js';
+import { PcapngWriter } from '../capture/pcapng-writer.js';
+import type { CaptureInterface } from '../capture/reader.js';
+import { PacketProcessor, type CaptureRun, type RecordInfo } from '../analysis/pipeline.js';
+import { buildDocument, type AnalysisDocument, type EncapsulationTotals } from '../report/document.js';
+import { encapsulationName } from '../decode/layers.js';
+import type { FlowRecord, FlowTable } from '../analysis/flows.js';
+import type { CaptureAnalyzer } from '../analysis/analyzer.js';
+import { renderTable } from '../report/table.js';
+import { packetLine } from '../report/ndjson.js';
+import { buildVerifyDocument, renderJunit, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
+import { learnBlocks, verify } from '../engine/verify/verify.js';
+import { tunnelOfDevice } from '../engine/capture-point.js';
+import type { ClusterModel } from '../model/cluster.js';
+import type { ModelFlags } from '../model/sources.js';
+import { optionalModel } from './model-options.js';
 
 export interface LiveOptions {
   interface: string[];
@@ -334,4 +336,16 @@ function openWriter(path: string, capture: LiveCapture, snaplen: number): PcapWr
     return PcapngWriter.openFile(path, { interfaces: capture.interfaces.map((i) => ({ linktype: i.linktype, snaplen, name: i.name })) });
   }
   return PcapWriter.openFile(path, { linktype: capture.interfaces[0].linktype, snaplen });
+}
+
+export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
+  listInterfaces?: boolean;
+  cluster: string[];
+}
+
+export async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<number> {
+  if (opts.listInterfaces) return runListInterfaces(io);
+  const model = optionalModel(opts, io);
+  if (model === undefined) return EXIT_UNREADABLE;
+  return runLive(opts, model, io);
 }

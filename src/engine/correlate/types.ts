@@ -1,7 +1,7 @@
 // The correlation document (`calico-pcap correlate --format json`): one inner packet followed
 // across captures taken at the same time on several nodes and interfaces. A contract, like the
 // analysis document: documented in the README, versioned by `schema`.
-import type { IssueRecord } from '../issues.js';
+import type { IssueRecord } from '../../issues.js';
 
 export const CORRELATE_SCHEMA_VERSION = 1;
 

@@ -2,7 +2,7 @@
 // generated ~1 GB Calico-like capture, plus the pcap-parser npm package on a
 // prefix of it.  Not a test: run with `npm run bench` after `npm run build`.
 //
-//   node dist/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]
+//   node dist-dev/dev/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]
 
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, openSync, closeSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
@@ -12,14 +12,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DATA_DIR, ensureBenchCapture, positiveInt, type BenchCapture } from './generate.js';
 import { readPcapMinimal } from './minimal-reader.js';
-import { openSource } from '../capture/source.js';
-import { CaptureReader } from '../capture/reader.js';
+import { openSource } from '../../capture/source.js';
+import { CaptureReader } from '../../capture/reader.js';
 
 const BAR_GBPS = 1.5;
 const BAR_RSS_MB = 150;
 
-const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../dist/cli.js', import.meta.url));
 const PRELOAD = new URL('./rusage-preload.js', import.meta.url).href;
 
 interface Args {
@@ -50,7 +50,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--prefix-mb') args.prefixMb = positiveInt(argv[++i], a);
     else if (a === '--skip-cli') args.skipCli = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]');
+      console.log('usage: node dist-dev/dev/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }

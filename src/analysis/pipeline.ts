@@ -2,11 +2,11 @@
 // with an optional per-packet observer (ndjson output). Files are pulled through CaptureReader;
 // live capture pushes packets into the same PacketProcessor, so decoding, flows, findings and
 // verdicts are one implementation.
-import { openSource } from './capture/source.js';
-import { CaptureReader, type CaptureFormat, type CaptureInterface } from './capture/reader.js';
-import { PacketDecoder, type DecoderOptions } from './decode/decoder.js';
-import { DecodedPacket } from './decode/packet.js';
-import { CaptureAnalyzer, type AnalyzerOptions } from './analysis/analyzer.js';
+import { openSource } from '../capture/source.js';
+import { CaptureReader, type CaptureFormat, type CaptureInterface } from '../capture/reader.js';
+import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
+import { DecodedPacket } from '../decode/packet.js';
+import { CaptureAnalyzer, type AnalyzerOptions } from './analyzer.js';
 
 export interface PipelineOptions extends DecoderOptions, AnalyzerOptions {}
 

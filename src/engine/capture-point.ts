@@ -1,6 +1,6 @@
 // Where a capture was taken decides how its plain flows are read: on tunl0 or vxlan.calico the
 // packets are already decapsulated, so a plain pod flow there was carried in that tunnel.
-import type { CaptureRun } from '../pipeline.js';
+import type { CaptureRun } from '../analysis/pipeline.js';
 
 export interface CaptureDevice {
   name: string | null;

@@ -13,8 +13,8 @@
 //    IPIP): the same decision for BGP-programmed IPIP routes.
 // The decision is the sender's: two nodes registered with different prefixes can tunnel one way
 // and not the other.
-import { contains } from '../model/ipv4.js';
-import { poolFor, type ClusterModel, type ClusterNode, type Pool } from '../model/cluster.js';
+import { contains } from '../../model/ipv4.js';
+import { poolFor, type ClusterModel, type ClusterNode, type Pool } from '../../model/cluster.js';
 
 export type Encapsulation = 'vxlan' | 'ipip' | 'plain';
 

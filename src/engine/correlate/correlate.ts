@@ -5,18 +5,18 @@
 // (sent toward a node whose capture covers that moment, never seen there), decapsulated or
 // dropped by the receiving node (its uplink saw it, its tunnel device never did). Memory is
 // bounded by the window, not by the capture size.
-import { inputName, openSource } from '../capture/source.js';
-import { CaptureReader } from '../capture/reader.js';
-import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
-import { DecodedPacket } from '../decode/packet.js';
-import { TUNNEL_NAMES } from '../decode/layers.js';
-import { formatIpAddress } from '../analysis/address.js';
-import { issueRecord, ISSUES, type IssueSink } from '../issues.js';
-import { isoTime } from '../capture/time.js';
-import { TOOL_VERSION } from '../version.js';
-import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, type ClusterModel } from '../model/cluster.js';
-import { formatIpv4, parseIpv4 } from '../model/ipv4.js';
-import { captureDevice } from '../verify/device.js';
+import { inputName, openSource } from '../../capture/source.js';
+import { CaptureReader } from '../../capture/reader.js';
+import { PacketDecoder, type DecoderOptions } from '../../decode/decoder.js';
+import { DecodedPacket } from '../../decode/packet.js';
+import { TUNNEL_NAMES } from '../../decode/layers.js';
+import { formatIpAddress } from '../../analysis/address.js';
+import { issueRecord, ISSUES, type IssueSink } from '../../issues.js';
+import { isoTime } from '../../capture/time.js';
+import { TOOL_VERSION } from '../../version.js';
+import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, type ClusterModel } from '../../model/cluster.js';
+import { formatIpv4, parseIpv4 } from '../../model/ipv4.js';
+import { captureDevice } from '../capture-point.js';
 import { innerIdentity } from './identity.js';
 import { CORRELATE_SCHEMA_VERSION, type CorrelateDocument, type CorrelatedCapture, type CorrelatedPacket, type DecapsulationCheck, type CorrelatedPair } from './types.js';
 

@@ -5,18 +5,20 @@ import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { captureErrorLine, describeWriteError, readStoppedLine, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './cli-support.js';
-import { analyzeCapture } from './pipeline.js';
-import { inputName, SourceOpenError } from './capture/source.js';
-import { CaptureFormatError } from './capture/reader.js';
-import { buildDocument, type AnalysisDocument } from './report/document.js';
-import { buildVerifyDocument, type VerifyDocument } from './report/verify-report.js';
-import { renderHtmlReport } from './report/html.js';
-import { correlate } from './correlate/correlate.js';
-import type { CorrelateDocument } from './correlate/types.js';
-import { learnBlocks, verify } from './verify/verify.js';
-import { captureDevice } from './verify/device.js';
-import type { ClusterModel } from './model/cluster.js';
+import { captureErrorLine, describeWriteError, readStoppedLine, EXIT_OK, EXIT_UNREADABLE, parseCaptureArg, type CliIo } from './support.js';
+import { analyzeCapture } from '../analysis/pipeline.js';
+import { inputName, SourceOpenError } from '../capture/source.js';
+import { CaptureFormatError } from '../capture/reader.js';
+import { buildDocument, type AnalysisDocument } from '../report/document.js';
+import { buildVerifyDocument, type VerifyDocument } from '../report/verify-report.js';
+import { renderHtmlReport } from '../report/html.js';
+import { correlate } from '../engine/correlate/correlate.js';
+import type { CorrelateDocument } from '../engine/correlate/types.js';
+import { learnBlocks, verify } from '../engine/verify/verify.js';
+import { captureDevice } from '../engine/capture-point.js';
+import type { ClusterModel } from '../model/cluster.js';
+import type { ModelFlags } from '../model/sources.js';
+import { optionalModel, windowOption } from './model-options.js';
 
 export interface ReportOptions {
   html: string;
@@ -137,4 +139,19 @@ class PipeSpool {
   remove(): void {
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+  html: string;
+  title?: string;
+  window: string;
+  vxlanPort: number[];
+  cluster: string[];
+}
+
+export async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
+  const window = windowOption(opts.window, io);
+  const model = window === undefined ? undefined : optionalModel(opts, io);
+  if (window === undefined || model === undefined) return EXIT_UNREADABLE;
+  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
 }

@@ -1,7 +1,7 @@
 // The identity of an inner packet: what survives encapsulation and routing unchanged (inner
 // addresses, protocol, IPv4 ID, total length, and the first bytes of the transport header and
 // payload), never what changes on the way (TTL, header checksums, MACs, the outer header).
-import type { DecodedPacket } from '../decode/packet.js';
+import type { DecodedPacket } from '../../decode/packet.js';
 
 /** Transport bytes hashed after the IP header; the transport checksum field is skipped (TX offload). */
 const DIGEST_BYTES = 48;

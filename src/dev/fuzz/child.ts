@@ -3,7 +3,7 @@
 // `cat`. Peak RSS is measured from outside with GNU time (`/usr/bin/time -f %M`, from wait4's
 // rusage): it needs no change to the child, and it still reports when the child dies by a
 // signal or aborts, where an in-process 'exit' hook would say nothing. Without GNU time the
-// benchmark's preload (dist/bench/rusage-preload.js: maxRSS at 'exit') is the fallback.
+// benchmark's preload (dist-dev/dev/bench/rusage-preload.js: maxRSS at 'exit') is the fallback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

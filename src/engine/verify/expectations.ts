@@ -4,8 +4,8 @@
 // `--write-expect FILE` writes the file from the current run.
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { ModelError } from '../model/model-error.js';
-import { MAX_EXPECT_FILE_BYTES, parseBounded, readBounded } from '../model/read-bounded.js';
+import { ModelError } from '../../model/model-error.js';
+import { MAX_EXPECT_FILE_BYTES, parseBounded, readBounded } from '../../model/read-bounded.js';
 import type { VerifyResult } from './verify.js';
 
 export interface Expectations {

@@ -37,7 +37,7 @@ const KEEP_STDOUT = 1 << 20;
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  const { main } = await import('../cli.js');
+  const { main } = await import('../../cli.js');
   port.on('message', async (req: Request) => {
     let stderr = '';
     const out: string[] = [];

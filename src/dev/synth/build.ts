@@ -8,7 +8,7 @@
 //   3. fill checksums inside out, because an outer UDP/GRE checksum covers
 //      the inner headers, including their already-final checksums.
 
-import { LINKTYPE } from '../capture/pcap-writer.js';
+import { LINKTYPE } from '../../capture/pcap-writer.js';
 import { parseIpv4, parseIpv6, parseMac } from './addr.js';
 import { finishChecksum, internetChecksum, pseudoHeaderSumV4, pseudoHeaderSumV6, sum16 } from './checksum.js';
 import type {

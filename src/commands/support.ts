@@ -2,10 +2,11 @@
 // message format.
 import { fstatSync, readlinkSync, writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import type { CorrelateDocument } from './correlate/types.js';
-import type { IssueRecord } from './issues.js';
-import { CaptureFormatError } from './capture/reader.js';
-import { inputName, type SourceOpenError } from './capture/source.js';
+import type { CorrelateDocument } from '../engine/correlate/types.js';
+import type { IssueRecord } from '../issues.js';
+import { CaptureFormatError } from '../capture/reader.js';
+import { inputName, type SourceOpenError } from '../capture/source.js';
+import { terminalSafe } from '../report/terminal-safe.js';
 
 export const EXIT_OK = 0;
 export const EXIT_VIOLATION = 1;
@@ -149,4 +150,41 @@ export function printCorrelateReadFaults(doc: CorrelateDocument, io: CliIo): voi
   for (const c of doc.captures) {
     if (c.readFault) io.stderr(readStoppedLine(c.file, c.readFault, c.packets, 'correlated'));
   }
+}
+
+/** The process's own streams. */
+export function defaultIo(): CliIo {
+  return { stdout: stdoutWriter(), stderr: (s) => process.stderr.write(s), isTTY: Boolean(process.stdout.isTTY) };
+}
+
+/**
+ * Every message on stderr can quote an input (a file, node or interface name): control and bidi
+ * characters in it are shown escaped, never obeyed by the terminal. Messages quoting model or
+ * expect files escape those strings first, so that a newline in one cannot split the line.
+ */
+export function safeStderr(io: CliIo): CliIo {
+  return { ...io, stderr: (s) => io.stderr(s.split('\n').map(terminalSafe).join('\n')) };
+}
+
+/** The exit code and one line for an error no command handled: a write failure (2) or a bug (3). */
+export function internalErrorCode(err: unknown, debug: boolean, io: CliIo): number {
+  if (err instanceof OutputWriteError) {
+    io.stderr(`calico-pcap: ${err.message}\n`);
+    return EXIT_UNREADABLE;
+  }
+  io.stderr(`calico-pcap: internal error: ${(err as Error)?.message ?? String(err)}${debug ? '' : ' (run with --debug for a stack trace)'}\n`);
+  if (debug) io.stderr(`${(err as Error)?.stack ?? ''}\n`);
+  return EXIT_INTERNAL;
+}
+
+/**
+ * A pipe or terminal that fails reports it after the write: a reader that went away (EPIPE,
+ * `| head`) ends the run quietly, anything else is a write error.
+ */
+export function installStdoutErrorHandler(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    process.stderr.write(`calico-pcap: ${new OutputWriteError(stdoutName(), err).message}\n`);
+    process.exit(EXIT_UNREADABLE);
+  });
 }

@@ -89,7 +89,7 @@ function openFds(): number {
  * judged as the fuzzer did, file descriptors left open included.
  */
 export async function replayInProcess(meta: RegressionMeta, dir: string, root: string, limits: Limits): Promise<{ outcome: RunOutcome; why: string | null }> {
-  const { main } = await import('../cli.js');
+  const { main } = await import('../../cli.js');
   const work = mkdtempSync(join(tmpdir(), 'calico-pcap-replay-'));
   try {
     const path = inputFile(meta, dir, root, work);
@@ -125,7 +125,7 @@ export function isTextFormat(argv: string[]): boolean {
 export async function replay(meta: RegressionMeta, dir: string, root: string, limits: Limits): Promise<{ outcome: RunOutcome; why: string | null }> {
   const work = mkdtempSync(join(tmpdir(), 'calico-pcap-replay-'));
   try {
-    const runner = new ChildRunner(join(root, 'dist', 'cli.js'), join(root, 'dist', 'bench', 'rusage-preload.js'), work);
+    const runner = new ChildRunner(join(root, 'dist', 'cli.js'), join(root, 'dist-dev', 'dev', 'bench', 'rusage-preload.js'), work);
     const inputPath = inputFile(meta, dir, root, work);
     const fifo = join(work, 'input.fifo');
     if (meta.feed === 'fifo' && !makeFifo(fifo)) throw new Error('mkfifo failed');

@@ -1,9 +1,9 @@
 // Verification: each flow of a capture against what Calico should do with the pool, and the
 // findings beyond the mode (wrong VNI or port, unknown outer nodes, bad outer UDP checksums with
 // SYN ladders, fragmentation and MTU, asymmetric encapsulation).
-import type { FlowView } from '../report/document.js';
-import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, poolFor, type ClusterModel, type ClusterNode } from '../model/cluster.js';
-import { mask, parseIpv4 } from '../model/ipv4.js';
+import type { FlowView } from '../../report/document.js';
+import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, poolFor, type ClusterModel, type ClusterNode } from '../../model/cluster.js';
+import { mask, parseIpv4 } from '../../model/ipv4.js';
 import { expectedEncapsulation } from './calico-rule.js';
 import { FINDINGS, type FindingDefinition, type FindingSeverity } from './findings.js';
 

@@ -1,4 +1,4 @@
-// Hostile captures built from scratch with the project's packet builder (src/synth): tunnels
+// Hostile captures built from scratch with the project's packet builder (src/dev/synth): tunnels
 // nested 50 deep (the decoder follows at most --max-tunnel-depth, 7 at most, and must stop
 // there cleanly), IPv6 extension-header chains of 100 headers, and a length field that lies
 // at one layer of an otherwise valid stack. The builder itself has no depth limit (every

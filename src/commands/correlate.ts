@@ -1,0 +1,48 @@
+// `calico-pcap correlate`: one inner packet followed across captures of several nodes.
+import { CaptureFormatError } from '../capture/reader.js';
+import { SourceOpenError } from '../capture/source.js';
+import { correlate, windowCutWarning } from '../engine/correlate/correlate.js';
+import type { ModelFlags } from '../model/sources.js';
+import { renderCorrelateTable } from '../report/correlate-report.js';
+import { jsonTerminalSafe } from '../report/terminal-safe.js';
+import { optionalModel, windowOption } from './model-options.js';
+import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, type CliIo } from './support.js';
+
+export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+  window: string;
+  windowPackets: number;
+  format: 'table' | 'json' | 'ndjson';
+  cluster: string[];
+  vxlanPort: number[];
+  color: boolean;
+  failOnLoss?: boolean;
+  ownSpan?: boolean;
+}
+
+export async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
+  const window = windowOption(opts.window, io);
+  const model = window === undefined ? undefined : optionalModel(opts, io);
+  if (window === undefined || model === undefined) return EXIT_UNREADABLE;
+  const out = new Output((s) => io.stdout(s));
+  const inputs = captures.map(parseCaptureArg);
+  let doc;
+  try {
+    doc = await correlate(inputs, {
+      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
+      onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
+    });
+  } catch (err) {
+    if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
+      io.stderr(`calico-pcap: ${err.message}\n`);
+      return EXIT_UNREADABLE;
+    }
+    throw err;
+  }
+  if (doc.windowCutPackets > 0) io.stderr(`calico-pcap: warning: ${windowCutWarning(doc.windowCutPackets, doc.windowPackets)}\n`);
+  printCorrelateReadFaults(doc, io);
+  if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
+  else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
+  else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
+  out.flush();
+  return opts.failOnLoss && (doc.lost > 0 || doc.decapsulation.some((d) => d.dropped > 0)) ? EXIT_VIOLATION : EXIT_OK;
+}

@@ -1,0 +1,55 @@
+// What commands share beyond capture reading: the optional cluster model of live, correlate
+// and report, its warnings, and the --window duration.
+import { buildModel, hasModelFlags, type ModelFlags } from '../model/sources.js';
+import { ModelError } from '../model/model-error.js';
+import { parseMode, type ClusterModel } from '../model/cluster.js';
+export { DEFAULT_WINDOW_PACKETS } from '../engine/correlate/correlate.js';
+import { terminalSafe } from '../report/terminal-safe.js';
+import type { CliIo } from './support.js';
+
+export type ModelOptions = Omit<ModelFlags, 'vxlanPort'> & { cluster: string[]; vxlanPort: number[] };
+
+/**
+ * The cluster model when any model option was given (live, correlate, report: it is optional
+ * there), null when none was, undefined after printing why it could not be read.
+ */
+export function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
+  if (opts.cluster.length === 0 && !hasModelFlags({ ...opts, vxlanPort: undefined })) return null;
+  let model: ClusterModel;
+  try {
+    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+  } catch (err) {
+    if (err instanceof ModelError) {
+      io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+  printModelWarnings(model, io);
+  return model;
+}
+
+/** The model's contradictions (resolved, the later source wins), one stderr line each. */
+export function printModelWarnings(model: ClusterModel, io: CliIo): void {
+  for (const w of model.warnings) io.stderr(`calico-pcap: warning: ${terminalSafe(w)}\n`);
+}
+
+/** --window in seconds, or undefined after printing why it is not a duration. */
+export function windowOption(text: string, io: CliIo): number | undefined {
+  const seconds = parseDuration(text);
+  if (seconds === null) io.stderr(`calico-pcap: --window "${text}" is not a duration (2s, 500ms, 1.5)\n`);
+  return seconds ?? undefined;
+}
+
+/** "2s", "500ms", "1.5" (seconds). */
+export function parseDuration(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  if (!m) return null;
+  const v = Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
+  return v > 0 ? v : null;
+}
+
+/** Always, CrossSubnet or Never (any case). */
+export function isEncapMode(text: string): boolean {
+  return parseMode(text) !== null;
+}
