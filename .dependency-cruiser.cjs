@@ -1,17 +1,24 @@
 // The layers of src/ and the directions they may depend in, checked by test/architecture.test.ts
 // (and `npx depcruise src --config .dependency-cruiser.cjs`). From the ground up:
 //   capture (readers, writers, live) knows no protocol; decode (views, dispatch, layer stack)
-//   knows no file; analysis (the flow table and the pipeline) sits on them; model (the cluster)
+//   knows no file; net (addresses and CIDRs of both families) stands under all; analysis (the flow table and the pipeline) sits on them; model (the cluster)
 //   stands alone; engine (verify, correlate, capture points) judges typed records of analysis
 //   against the model; report renders what engine and analysis return; commands build a run
 //   from flags and model and call engine and report; cli.ts only defines the command line.
 //   Development tools (src/dev: bench, fuzz, synth) are never imported by shipped code.
-const GROUND = ['^src/issues\\.ts$', '^src/version\\.ts$'];
+const GROUND = ['^src/issues\\.ts$', '^src/version\\.ts$', '^src/net/'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     { name: 'no-circular', comment: 'no module cycles', severity: 'error', from: {}, to: { circular: true } },
+    {
+      name: 'net-is-the-ground',
+      comment: 'addresses and CIDRs (src/net) depend on nothing else of ours',
+      severity: 'error',
+      from: { path: '^src/net/' },
+      to: { path: '^src/', pathNot: '^src/net/' },
+    },
     {
       name: 'capture-is-the-ground',
       comment: 'capture knows no protocol and nothing above it',
@@ -38,7 +45,7 @@ module.exports = {
       comment: 'the cluster model depends on nothing else of ours',
       severity: 'error',
       from: { path: '^src/model/' },
-      to: { path: '^src/', pathNot: ['^src/model/'] },
+      to: { path: '^src/', pathNot: ['^src/model/', '^src/net/'] },
     },
     {
       name: 'engine-below-report',

@@ -4,38 +4,16 @@
 // Every failure is one line on stderr; a stack trace only with --debug.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { TOOL_VERSION } from './version.js';
 import { runAnalyze, type AnalyzeOptions } from './commands/analyze.js';
 import { runVerify, type VerifyOptions } from './commands/verify.js';
 import { runCorrelateCommand, type CorrelateCommandOptions } from './commands/correlate.js';
 import { runReportCommand, type ReportCommandOptions } from './commands/report.js';
 import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
-import { DEFAULT_WINDOW_PACKETS, isEncapMode } from './commands/model-options.js';
+import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
+import { collect, parseModeOption, parsePort, parsePositive } from './commands/option-parsers.js';
 import { defaultIo, EXIT_OK, EXIT_UNREADABLE, internalErrorCode, installStdoutErrorHandler, safeStderr, type CliIo } from './commands/support.js';
-
-function parsePort(value: string, previous: number[]): number[] {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a UDP port 1-65535');
-  return [...previous, port];
-}
-
-function parsePositive(max: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
-    return n;
-  };
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function parseModeOption(value: string): string {
-  if (!isEncapMode(value)) throw new InvalidArgumentError('expected Always, CrossSubnet or Never');
-  return value;
-}
 
 /** The cluster model options of verify and live. */
 function addModelOptions(cmd: Command): Command {
@@ -49,19 +27,30 @@ function addModelOptions(cmd: Command): Command {
     .option('--vtep-mac <name=mac>', "MAC of a node's vxlan.calico device (repeatable): the frame inside VXLAN must be addressed to it", collect, [])
     .option('--vxlan <mode>', 'vxlanMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
     .option('--ipip <mode>', 'ipipMode of the pools: Always, CrossSubnet or Never (overrides the files)', parseModeOption)
-    .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff));
+    .option('--vni <n>', "Felix's VXLAN VNI (default 4096)", parsePositive(0xffffff))
+    .option('--felix-vxlan-port <port>', "Felix's VXLAN port (default 4789; FelixConfiguration vxlanPort): decoded as VXLAN and expected", parsePositive(65535));
 }
 
-/** The options every command that reads a capture shares. */
+/** Options several commands share, declared once: each has one meaning everywhere. */
+const shared = {
+  vxlanPort: () => new Option('--vxlan-port <port>', "also decode this UDP destination port as VXLAN (repeatable; 4789, 8472 and the model's Felix port always are)").argParser(parsePort).default([]),
+  maxFlows: () => new Option('--max-flows <n>', 'flows tracked individually; packets of further flows count only in the totals').argParser(parsePositive(50_000_000)).default(1_000_000),
+  maxTunnelDepth: () => new Option('--max-tunnel-depth <n>', 'nested tunnels followed before decoding stops (1-7)').argParser(parsePositive(7)).default(7),
+  noColor: () => new Option('--no-color', 'no colours in the table, even on a terminal'),
+  debug: () => new Option('--debug', 'show a stack trace if calico-pcap itself fails'),
+  window: (what: string) => new Option('--window <duration>', what).default('2s'),
+};
+
+/** The options every command that reads capture files shares. */
 function addCaptureOptions(cmd: Command, formats: string[]): Command {
   return cmd
     .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
-    .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable; 4789 and 8472 always are)', parsePort, [])
+    .addOption(shared.vxlanPort())
     .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
-    .option('--max-flows <n>', 'flows tracked individually; packets of further flows count only in the totals', parsePositive(50_000_000), 1_000_000)
-    .option('--max-tunnel-depth <n>', 'nested tunnels followed before decoding stops (1-7)', parsePositive(7), 7)
-    .option('--no-color', 'no colours in the table, even on a terminal')
-    .option('--debug', 'show a stack trace if calico-pcap itself fails');
+    .addOption(shared.maxFlows())
+    .addOption(shared.maxTunnelDepth())
+    .addOption(shared.noColor())
+    .addOption(shared.debug());
 }
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -90,9 +79,10 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addModelOptions(addCaptureOptions(
     program
       .command('verify')
-      .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model')
-      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input')
-      .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, else the file name')
+      .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model, 4 inconclusive (pod traffic that could not be judged)')
+      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input; NODE=FILE names the node it was taken on')
+      .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, the cooked header of -i any, the link type, the file name')
+      .option('--capture-node <name>', 'the node the capture was taken on (also NODE=FILE); default: inferred, and the report says how')
       .option('--expect <file>', 'pinned expectations (result, pairs, findings, flows): exit 0 when the capture shows exactly them, 1 with a diff otherwise')
       .option('--write-expect <file>', 'write the expectations this capture shows, to pin them'),
     ['table', 'json', 'junit'],
@@ -105,13 +95,13 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .description('follow each inner packet across captures taken at the same time on several nodes: matched, lost, one-way latency, decapsulation')
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
-      .option('--window <duration>', 'sightings of one inner packet further apart than this are different packets (2s, 500ms)', '2s')
+      .addOption(shared.window('sightings of one inner packet further apart than this are different packets (2s, 500ms)'))
       .option('--window-packets <n>', 'most inner packets held in the window at once; when full, the oldest is judged early (with a warning)', parsePositive(50_000_000), DEFAULT_WINDOW_PACKETS)
-      .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
+      .addOption(shared.vxlanPort())
       .option('--fail-on-loss', 'exit 1 when a packet was lost between nodes or not decapsulated')
       .option('--own-span', "each capture covers only its own first to last packet (default: they were taken at the same time and all cover the whole span)")
-      .option('--no-color', 'no colours in the table, even on a terminal')
-      .option('--debug', 'show a stack trace if calico-pcap itself fails'),
+      .addOption(shared.noColor())
+      .addOption(shared.debug()),
   ).action(async (captures: string[], opts: CorrelateCommandOptions) => {
     setExit(await runCorrelateCommand(captures, opts, io));
   });
@@ -123,9 +113,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
       .requiredOption('--html <file>', 'the HTML file to write')
       .option('--title <text>', 'the report title')
-      .option('--window <duration>', 'correlation window when several captures are given (2s, 500ms)', '2s')
-      .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
-      .option('--debug', 'show a stack trace if calico-pcap itself fails'),
+      .addOption(shared.window('correlation window when several captures are given (2s, 500ms)'))
+      .addOption(shared.vxlanPort())
+      .addOption(shared.debug()),
   ).action(async (captures: string[], opts: ReportCommandOptions) => {
     setExit(await runReportCommand(captures, opts, io));
   });
@@ -142,11 +132,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-U, --packet-buffered', 'flush the -w file after every packet (as tcpdump -U)')
     .option('--list-interfaces', 'list the interfaces libpcap can capture on, then exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'junit']).default('table'))
-    .option('--vxlan-port <port>', 'also decode this UDP destination port as VXLAN (repeatable)', parsePort, [])
-    .option('--max-flows <n>', 'flows tracked individually', parsePositive(50_000_000), 1_000_000)
-    .option('--max-tunnel-depth <n>', 'nested tunnels followed (1-7)', parsePositive(7), 7)
-    .option('--no-color', 'no colours in the table, even on a terminal')
-    .option('--debug', 'show a stack trace if calico-pcap itself fails');
+    .addOption(shared.vxlanPort())
+    .addOption(shared.maxFlows())
+    .addOption(shared.maxTunnelDepth())
+    .addOption(shared.noColor())
+    .addOption(shared.debug());
   addModelOptions(live).action(async (opts: LiveCommandOptions) => {
     setExit(await runLiveCommand(opts, io));
   });

@@ -241,6 +241,6 @@ describe('misconfiguration captures from the kernel lab', () => {
   it('the SYN ladder under bad outer UDP checksums is named on the TCP flow', () => {
     const r = verifyJson('fixtures/vxlan-bad-udp-checksum/node04-ens37.pcap', ['--cluster', 'fixtures/vxlan-crosssubnet/cluster.yaml']);
     const messages = r.doc.verify.findings.filter((f: { code: string }) => f.code === 'checksum.bad_outer_udp').map((f: { message: string }) => f.message);
-    expect(messages.some((m: string) => /10\.200\.175\.10:\d+ -> 10\.200\.255\.10:8080: \d+ bad outer UDP checksums in \d+ packets; \d+ SYNs on the same flow/.test(m))).toBe(true);
+    expect(messages.some((m: string) => /10\.200\.175\.10:\d+ -> 10\.200\.255\.10:8080: \d+ bad outer UDP checksums in \d+ packets received by kube-node04; \d+ SYNs on the same flow/.test(m))).toBe(true);
   });
 });

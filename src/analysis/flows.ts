@@ -1,7 +1,7 @@
 // The flow table: packets aggregated per (encapsulation, outer src/dst, VNI, inner src/dst,
 // protocol, ports). Keys are 20 32-bit words hashed into an open-addressing table of typed
 // arrays, so the per-packet cost is a hash and a compare, with no strings and no objects.
-import { formatAddressWords } from './address.js';
+import { ipv4, ipv6, type Address } from '../net/address.js';
 import type { DecodedPacket } from '../decode/packet.js';
 
 // Key layout (words):
@@ -24,12 +24,13 @@ export interface FlowRecord {
   encapsulation: number;
   tunnelCount: number;
   outerFamily: number;
-  outerSrc: string | null;
-  outerDst: string | null;
+  /** Outer (carrier) addresses of the outermost tunnel, null for a plain packet. */
+  outerSrc: Address | null;
+  outerDst: Address | null;
   vni: number | null;
   innerFamily: number;
-  innerSrc: string | null;
-  innerDst: string | null;
+  innerSrc: Address | null;
+  innerDst: Address | null;
   /** IP protocol of the inner header; null for a tunnel whose payload is not IP. */
   protocol: number | null;
   /** EtherType (or KIND_ value: STP, PPP control, ...) of a non-IP tunnel payload (ARP in VXLAN), else null. */
@@ -222,8 +223,8 @@ export class FlowTable {
     const innerFamily = (kind >>> 4) & 0xf;
     const hasPorts = (kind >>> 16) & 1;
     const hasVni = (kind >>> 17) & 1;
-    const addr = (family: number, at: number) =>
-      family === 0 ? null : formatAddressWords(family, k[b + at], k[b + at + 1], k[b + at + 2], k[b + at + 3]);
+    const addr = (family: number, at: number): Address | null =>
+      family === 0 ? null : family === 4 ? ipv4(k[b + at]) : ipv6(k[b + at], k[b + at + 1], k[b + at + 2], k[b + at + 3]);
     return {
       encapsulation: k[b + K_ENCAP],
       tunnelCount: st[s + S_TUNNELS],

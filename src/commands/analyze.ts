@@ -5,11 +5,12 @@ import { CaptureFormatError } from '../capture/reader.js';
 import { SourceOpenError } from '../capture/source.js';
 import { PacketDecoder } from '../decode/decoder.js';
 import { linkTypeName } from '../decode/dispatch.js';
-import { buildDocument, type AnalysisDocument } from '../report/document.js';
+import { buildDocument } from '../report/document.js';
 import { renderTable } from '../report/table.js';
 import { renderCsv } from '../report/csv.js';
 import { packetLine } from '../report/ndjson.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
+import type { DecoderPorts } from './model-options.js';
 import { captureErrorLine, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
 export interface AnalyzeOptions {
@@ -22,14 +23,14 @@ export interface AnalyzeOptions {
   debug?: boolean;
 }
 
-/** Runs the shared pipeline; returns the run and its document, or an exit code after printing why. */
-export async function runPipeline(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, model?: { vxlanPorts: number[] }): Promise<{ run: CaptureRun; doc: AnalysisDocument } | number> {
+/** Runs the shared pipeline; returns the run, or an exit code after printing why. */
+export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }): Promise<CaptureRun | number> {
   const ndjson = opts.format === 'ndjson';
   let run: CaptureRun;
   try {
     run = await analyzeCapture(
       capture,
-      { vxlanPorts: model?.vxlanPorts ?? opts.vxlanPort, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
+      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
       ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
     );
   } catch (err) {
@@ -47,7 +48,7 @@ export async function runPipeline(capture: string, opts: AnalyzeOptions, io: Cli
     io.stderr(`calico-pcap: ${run.file}: unsupported link type ${types}: nothing to decode\n`);
     return EXIT_UNREADABLE;
   }
-  return { run, doc: buildDocument(run) };
+  return run;
 }
 
 /** Exit code and stderr line for how the read ended (strict violation, or a fault in lax mode). */
@@ -66,9 +67,9 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
 export async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
   // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
   const out = new Output((s) => io.stdout(s));
-  const result = await runPipeline(capture, opts, io, out);
-  if (typeof result === 'number') return result;
-  const { run, doc } = result;
+  const run = await readCapture(capture, opts, io, out);
+  if (typeof run === 'number') return run;
+  const doc = buildDocument(run);
   switch (opts.format) {
     case 'json':
       out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');

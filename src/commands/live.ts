@@ -8,7 +8,7 @@
 // The -w file is flushed at least once a second (after every packet with -U), so it can be read
 // while the capture runs and survives a SIGKILL. When it cannot be written (disk full), it keeps
 // every whole record that fitted, the capture stops, the report is printed and the exit code is 2.
-import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, type CliIo } from './support.js';
+import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, Output, type CliIo } from './support.js';
 import { LiveCapture, LiveCaptureError, listInterfaces } from '../capture/live.js';
 import { CaptureWriteError, PcapWriter } from '../capture/pcap-writer.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
@@ -21,8 +21,10 @@ import type { CaptureAnalyzer } from '../analysis/analyzer.js';
 import { renderTable } from '../report/table.js';
 import { packetLine } from '../report/ndjson.js';
 import { buildVerifyDocument, renderJunit, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
-import { learnBlocks, verify } from '../engine/verify/verify.js';
-import { tunnelOfDevice } from '../engine/capture-point.js';
+import { documentOf, judgeRun } from './verdict.js';
+import { decoderPorts } from './model-options.js';
+import { exitOf } from './verify.js';
+import type { Judgement } from '../engine/judge.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel } from './model-options.js';
@@ -74,7 +76,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
   }
   const out = new Output((s) => io.stdout(s));
   const processor = new PacketProcessor(
-    { vxlanPorts: opts.vxlanPort, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
+    { ...decoderPorts(opts.vxlanPort, model), maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
     opts.format === 'ndjson' ? (record, packet) => out.push(JSON.stringify(packetLine(record, packet)) + '\n') : undefined,
   );
   const record: RecordInfo = { packetNumber: 0, tsSec: 0, tsNsec: 0, interfaceId: 0, caplen: 0, origLen: 0 };
@@ -159,20 +161,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
 
   const interfaces: CaptureInterface[] = capture.interfaces.map((i, id) => ({ id, linktype: i.linktype, snaplen: opts.snaplen, name: i.name, tsBase: 10, tsExponent: 6, tsOffset: 0 }));
   const run = (): CaptureRun => ({ file: `live:${opts.interface.join(',')}`, format: 'live', gzip: false, interfaces, analyzer: processor.analyzer, bytesRead: processor.analyzer.capturedBytes, endedEarly: false });
-  const deviceTunnel = (): ReturnType<typeof tunnelOfDevice> => {
-    const tunnels = capture.interfaces.map((i) => tunnelOfDevice(i.name));
-    return tunnels.every((t) => t === tunnels[0]) ? tunnels[0] : null;
-  };
-  const withVerdicts = (doc: AnalysisDocument, clusterModel: ClusterModel): { doc: VerifyDocument; verdicts: ReturnType<typeof verify> } => {
-    learnBlocks(clusterModel, doc.flows);
-    const tunnel = deviceTunnel();
-    const verdicts = verify(clusterModel, doc.flows, { deviceTunnel: tunnel });
-    return { doc: buildVerifyDocument(doc, clusterModel, verdicts, { name: opts.interface.join(','), from: 'the capture interface', tunnel }), verdicts };
-  };
-  const report = (): { doc: AnalysisDocument | VerifyDocument; verdicts: ReturnType<typeof verify> | null } => {
-    const doc = buildDocument(run());
-    return model ? withVerdicts(doc, model) : { doc, verdicts: null };
-  };
+  const report = (clusterModel: ClusterModel | null = model): { doc: AnalysisDocument | VerifyDocument; judgement: Judgement | null } => documentOf(run(), clusterModel);
 
   let timer: NodeJS.Timeout | null = null;
   // The -w file is flushed at least once a second, so it is readable while live runs.
@@ -194,9 +183,9 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
       const doc = buildDocument({ ...run(), analyzer: withFlows(processor.analyzer, screen.top) });
       doc.totals.flows = screen.flowCount;
       doc.encapsulations = screen.encapsulations;
-      // Verdicts of the shown flows, on a copy: blocks are learned for the final report from
-      // every flow in capture order, exactly as `verify` of the -w file learns them.
-      const shown = model ? withVerdicts(doc, structuredClone(model)).doc : doc;
+      // Verdicts of the shown flows only; the final report judges every flow, exactly as
+      // `verify` of the -w file does (the engine never changes the model).
+      const shown = model ? buildVerifyDocument(doc, model, judgeRun(run(), screen.top, model, {})) : doc;
       const body = 'verify' in shown ? renderVerifyTable(shown as VerifyDocument, opts.color) : renderTable(shown, opts.color);
       const now = performance.now();
       const rate = Math.round((record.packetNumber - lastPackets) / ((now - lastTime) / 1000));
@@ -248,7 +237,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     writtenPackets: writer ? (writeFailure ? writeFailure.keptPackets : writer.packets) : null,
     dropped: null,
   };
-  const { doc, verdicts } = report();
+  const { doc, judgement } = report();
   const withLive = { ...doc, live: summary };
   if (live) io.stdout('\x1b[H\x1b[2J');
   switch (opts.format) {
@@ -273,7 +262,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     io.stderr(`calico-pcap: ${opts.write}: cannot write: ${describeWriteError(f.error)}; it holds the first ${f.keptPackets} of ${summary.packets} packets captured (${f.keptBytes} bytes, ending on a whole record)\n`);
     return EXIT_UNREADABLE;
   }
-  return verdicts && !verdicts.passed ? EXIT_VIOLATION : EXIT_OK;
+  return judgement ? exitOf(judgement.verify.result, judgement.verify.hint, `live:${opts.interface.join(',')}`, io) : EXIT_OK;
 }
 
 /** Rows of the refreshed table: what fits the terminal below the header and above the totals. */

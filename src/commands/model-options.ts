@@ -7,17 +7,22 @@ export { DEFAULT_WINDOW_PACKETS } from '../engine/correlate/correlate.js';
 import { terminalSafe } from '../report/terminal-safe.js';
 import type { CliIo } from './support.js';
 
-export type ModelOptions = Omit<ModelFlags, 'vxlanPort'> & { cluster: string[]; vxlanPort: number[] };
+export type ModelOptions = ModelFlags & { cluster: string[] };
 
 /**
  * The cluster model when any model option was given (live, correlate, report: it is optional
  * there), null when none was, undefined after printing why it could not be read.
  */
 export function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
-  if (opts.cluster.length === 0 && !hasModelFlags({ ...opts, vxlanPort: undefined })) return null;
+  if (opts.cluster.length === 0 && !hasModelFlags(opts)) return null;
+  return requiredModel(opts, io);
+}
+
+/** The cluster model (verify needs one), or undefined after printing why it could not be read. */
+export function requiredModel(opts: ModelOptions, io: CliIo): ClusterModel | undefined {
   let model: ClusterModel;
   try {
-    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
+    model = buildModel(opts.cluster, opts);
   } catch (err) {
     if (err instanceof ModelError) {
       io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);
@@ -29,9 +34,26 @@ export function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | nul
   return model;
 }
 
-/** The model's contradictions (resolved, the later source wins), one stderr line each. */
+/** The model's contradictions (resolved, the later source wins) and notes, one stderr line each. */
 export function printModelWarnings(model: ClusterModel, io: CliIo): void {
   for (const w of model.warnings) io.stderr(`calico-pcap: warning: ${terminalSafe(w)}\n`);
+  for (const n of model.notes) io.stderr(`calico-pcap: note: ${terminalSafe(n)}\n`);
+}
+
+export interface DecoderPorts {
+  vxlanPorts: number[];
+  wireguardPorts: number[];
+}
+
+/**
+ * The UDP ports the decoder reads as VXLAN and WireGuard: --vxlan-port (always "decode this port
+ * as VXLAN") and the ports of the model's Felix settings, so that traffic on Felix's own port is
+ * always decoded and then judged against it.
+ */
+export function decoderPorts(flagPorts: readonly number[], model: ClusterModel | null): DecoderPorts {
+  const vxlanPorts = [...new Set([...flagPorts, ...(model ? [model.felix.vxlanPort] : [])])];
+  const wireguardPorts = model ? [...new Set([model.felix.wireguardPort, model.felix.wireguardPortV6])] : [];
+  return { vxlanPorts, wireguardPorts };
 }
 
 /** --window in seconds, or undefined after printing why it is not a duration. */

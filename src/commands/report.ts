@@ -9,13 +9,13 @@ import { captureErrorLine, describeWriteError, readStoppedLine, EXIT_OK, EXIT_UN
 import { analyzeCapture } from '../analysis/pipeline.js';
 import { inputName, SourceOpenError } from '../capture/source.js';
 import { CaptureFormatError } from '../capture/reader.js';
-import { buildDocument, type AnalysisDocument } from '../report/document.js';
-import { buildVerifyDocument, type VerifyDocument } from '../report/verify-report.js';
+import type { AnalysisDocument } from '../report/document.js';
+import type { VerifyDocument } from '../report/verify-report.js';
 import { renderHtmlReport } from '../report/html.js';
 import { correlate } from '../engine/correlate/correlate.js';
 import type { CorrelateDocument } from '../engine/correlate/types.js';
-import { learnBlocks, verify } from '../engine/verify/verify.js';
-import { captureDevice } from '../engine/capture-point.js';
+import { documentOf } from './verdict.js';
+import { decoderPorts } from './model-options.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel, windowOption } from './model-options.js';
@@ -46,7 +46,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
       readable.push({ ...input, file });
       let run;
       try {
-        run = await analyzeCapture(file, { vxlanPorts: opts.vxlanPort });
+        run = await analyzeCapture(file, decoderPorts(opts.vxlanPort, model));
       } catch (err) {
         if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
           io.stderr(captureErrorLine(input.file, err));
@@ -57,18 +57,12 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
       run.file = inputName(input.file);
       const fault = run.analyzer.readFault;
       if (fault) io.stderr(readStoppedLine(run.file, fault, run.analyzer.packets, 'analysed'));
-      const doc = buildDocument(run);
-      if (model) {
-        learnBlocks(model, doc.flows);
-        const device = captureDevice(undefined, run);
-        docs.push(buildVerifyDocument(doc, model, verify(model, doc.flows, { deviceTunnel: device.tunnel }), device));
-      } else {
-        docs.push(doc);
-      }
+      // Each capture judged on its own: what one capture teaches (learned blocks) never changes another's verdict.
+      docs.push(documentOf(run, model, { captureNode: input.node, captureNodeHow: 'NODE=FILE' }).doc);
     }
     if (inputs.length > 1) {
       try {
-        correlation = await correlate(readable, { windowSeconds: opts.window, model, vxlanPorts: opts.vxlanPort });
+        correlation = await correlate(readable, { windowSeconds: opts.window, model, ...decoderPorts(opts.vxlanPort, model) });
       } catch (err) {
         if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
           io.stderr(`calico-pcap: ${spool ? spool.restoreNames(err.message) : err.message}\n`);

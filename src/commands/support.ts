@@ -13,6 +13,8 @@ export const EXIT_VIOLATION = 1;
 export const EXIT_UNREADABLE = 2;
 /** A bug in calico-pcap itself (never expected; the fuzzer treats it as a failure). */
 export const EXIT_INTERNAL = 3;
+/** verify, live, report: pod traffic that could not be judged (no violation either): neither PASS nor FAIL. */
+export const EXIT_INCONCLUSIVE = 4;
 
 /**
  * Output that could not be written (a full disk, a closed or read-only descriptor, an I/O error):

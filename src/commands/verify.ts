@@ -1,29 +1,28 @@
 // `calico-pcap verify`: the flows of one capture judged against the cluster model, with pinned
-// expectations for regression suites; exit 0 pass, 1 fail, 2 unreadable input.
-import { learnBlocks, verify } from '../engine/verify/verify.js';
-import { captureDevice } from '../engine/capture-point.js';
+// expectations for regression suites; exit 0 pass, 1 fail, 2 unreadable input, 4 inconclusive.
 import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from '../engine/verify/expectations.js';
-import { buildModel, type ModelFlags } from '../model/sources.js';
+import type { ModelFlags } from '../model/sources.js';
 import { ModelError } from '../model/model-error.js';
-import type { ClusterModel } from '../model/cluster.js';
-import { buildVerifyDocument, renderJunit, renderVerifyTable } from '../report/verify-report.js';
+import { renderJunit, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
 import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
-import { finishRead, runPipeline, type AnalyzeOptions } from './analyze.js';
-import { printModelWarnings } from './model-options.js';
-import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, type CliIo } from './support.js';
+import { finishRead, readCapture, type AnalyzeOptions } from './analyze.js';
+import { decoderPorts, requiredModel } from './model-options.js';
+import { documentOf } from './verdict.js';
+import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, type CliIo } from './support.js';
 
-export interface VerifyOptions extends AnalyzeOptions, Omit<ModelFlags, 'vxlanPort'> {
+export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
   cluster: string[];
   device?: string;
+  captureNode?: string;
   expect?: string;
   writeExpect?: string;
 }
 
-export async function runVerify(capture: string, opts: VerifyOptions, io: CliIo): Promise<number> {
-  let model: ClusterModel;
+export async function runVerify(captureArg: string, opts: VerifyOptions, io: CliIo): Promise<number> {
+  const model = requiredModel(opts, io);
+  if (model === undefined) return EXIT_UNREADABLE;
   let expectations: Expectations | undefined;
   try {
-    model = buildModel(opts.cluster, { ...opts, vxlanPort: opts.vxlanPort.length > 0 ? opts.vxlanPort[opts.vxlanPort.length - 1] : undefined });
     if (opts.expect) expectations = readExpectations(opts.expect);
   } catch (err) {
     if (err instanceof ModelError) {
@@ -32,16 +31,16 @@ export async function runVerify(capture: string, opts: VerifyOptions, io: CliIo)
     }
     throw err;
   }
-  printModelWarnings(model, io);
+  // NODE=FILE names the capturing node, as in correlate and report.
+  const { file: capture, node } = parseCaptureArg(captureArg);
   const out = new Output((s) => io.stdout(s));
-  const result = await runPipeline(capture, { ...opts, format: 'json' }, io, out, { vxlanPorts: opts.vxlanPort });
-  if (typeof result === 'number') return result;
-  const { run, doc } = result;
-  learnBlocks(model, doc.flows);
-  const device = captureDevice(opts.device, run);
-  const verdicts = verify(model, doc.flows, { deviceTunnel: device.tunnel });
-  const vdoc = buildVerifyDocument(doc, model, verdicts, device);
-  const actual = actualExpectations(verdicts, doc.flows.length);
+  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model));
+  if (typeof run === 'number') return run;
+  const named = opts.captureNode ?? node;
+  const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' });
+  const vdoc = doc as VerifyDocument;
+  const verdict = judgement!.verify;
+  const actual = actualExpectations(verdict, vdoc.flows.length);
   // The verdicts are printed even when the pinned file cannot be written; the exit code says so.
   let writeFailed: string | null = null;
   try {
@@ -75,5 +74,13 @@ export async function runVerify(capture: string, opts: VerifyOptions, io: CliIo)
     if (differences.length > 0) io.stderr(terminalSafe(`calico-pcap: ${run.file}: ${differences.length} difference(s) from ${opts.expect}: ${differences[0]}${differences.length > 1 ? ', ...' : ''}`) + '\n');
     return differences.length === 0 ? EXIT_OK : EXIT_VIOLATION;
   }
-  return verdicts.passed ? EXIT_OK : EXIT_VIOLATION;
+  return exitOf(verdict.result, verdict.hint, run.file, io);
+}
+
+/** 0 pass, 1 fail, 4 inconclusive (with the hint on stderr). */
+export function exitOf(result: 'pass' | 'fail' | 'inconclusive', hint: string | null, file: string, io: CliIo): number {
+  if (result === 'pass') return EXIT_OK;
+  if (result === 'fail') return EXIT_VIOLATION;
+  io.stderr(`calico-pcap: ${file}: inconclusive: ${hint ?? 'pod traffic could not be judged'}\n`);
+  return EXIT_INCONCLUSIVE;
 }

@@ -1,29 +1,155 @@
-// Where a capture was taken decides how its plain flows are read: on tunl0 or vxlan.calico the
-// packets are already decapsulated, so a plain pod flow there was carried in that tunnel.
-import type { CaptureRun } from '../analysis/pipeline.js';
+// Where each packet was captured, and on which node. The rules depend on the point: an uplink
+// (ens37) sees outer headers, a tunnel device (tunl0, vxlan.calico, vxlan-v6.calico,
+// wireguard.cali) sees decapsulated copies, a pod veth (cali*) sees pod traffic before or after
+// it is routed, and `-i any` sees one packet several times. The capture point is resolved per
+// point of the capture (a pcapng interface, an SLL2 interface index, an SLL v1 link address), from
+// the strongest evidence there is, and the report says which:
+//   --device, the interface name (pcapng if_name, live), the Linux cooked header (ARPHRD type,
+//   link-layer addresses: a VTEP MAC is vxlan.calico, ee:ee:ee:ee:ee:ee a Calico veth), the link
+//   type (RAW with no outer tunnel is a tunnel device), the file name, and last the default: an
+//   uplink.
+import type { FlowRecord } from '../analysis/flows.js';
+import type { ClusterModel, ClusterNode } from '../model/cluster.js';
+import type { ClusterIndex } from './cluster-index.js';
+import { T_IPIP, T_VXLAN } from '../decode/layers.js';
 
-export interface CaptureDevice {
-  name: string | null;
-  /** How it was found: --device, the capture interface name, the file name, or default. */
-  from: string;
-  tunnel: 'vxlan' | 'ipip' | null;
+export const DIRECTION_UNKNOWN = 0;
+export const DIRECTION_IN = 1;
+export const DIRECTION_OUT = 2;
+/** Received by the capturing node (in), sent by it (out), or unknown. */
+export type FlowDirection = 0 | 1 | 2;
+
+export type PointKind = 'uplink' | 'tunnel' | 'pod';
+export type DeviceTunnel = 'vxlan' | 'ipip' | 'wireguard';
+
+/** What the capture says about one of its capture points. */
+export interface PointFacts {
+  id: number;
+  /** The interface name (pcapng if_name, or the live interface), or null. */
+  interfaceName: string | null;
+  linktype: number;
+  /** SLL2 interface index, or -1. */
+  ifIndex: number;
+  /** ARPHRD type of the Linux cooked header, or -1. */
+  hatype: number;
+  /** Link-layer addresses seen at this point (SLL source addresses), lowercase "aa:bb:...". */
+  linkAddresses: readonly string[];
 }
 
-export function tunnelOfDevice(name: string): 'vxlan' | 'ipip' | null {
-  return /^tunl\d*$/.test(name) ? 'ipip' : /^vxlan(-v6)?\.calico$/.test(name) ? 'vxlan' : null;
+export interface ResolvedPoint {
+  id: number;
+  /** The device name, known or inferred (ens37, tunl0, vxlan.calico, "ifindex 5"), or null. */
+  name: string | null;
+  kind: PointKind;
+  /** The tunnel a tunnel device decapsulates. */
+  tunnel: DeviceTunnel | null;
+  /** How it was decided, for the report: "--device", "the pcapng interface name", ... */
+  how: string;
+}
+
+const LINKTYPE_RAW = [12, 14, 101, 228, 229];
+const LINKTYPE_SLL = [113, 276];
+const ARPHRD_ETHER = 1;
+const ARPHRD_TUNNEL = 768; // tunl0 (ipip)
+const ARPHRD_NONE = 65534; // wireguard.cali
+/** The MAC Calico gives the host side of every pod veth (felix/dataplane/linux/endpoint_mgr.go). */
+export const CALICO_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
+
+/** The kind of a device from its name: Calico's device names, else an uplink. */
+export function deviceOfName(name: string): { kind: PointKind; tunnel: DeviceTunnel | null } {
+  if (/^tunl\d*$/.test(name)) return { kind: 'tunnel', tunnel: 'ipip' };
+  if (/^vxlan(-v6)?\.calico$/.test(name)) return { kind: 'tunnel', tunnel: 'vxlan' };
+  if (/^(wireguard\.cali|wg-v6\.cali)$/.test(name)) return { kind: 'tunnel', tunnel: 'wireguard' };
+  if (/^cali[0-9a-f]{11}$/.test(name) || /^cali/.test(name)) return { kind: 'pod', tunnel: null };
+  return { kind: 'uplink', tunnel: null };
+}
+
+export interface PointContext {
+  /** --device: the interface a single-interface capture was taken on. */
+  device?: string;
+  file: string;
+  model: ClusterModel | null;
+  /** VTEP MACs seen inside VXLAN in this capture (inner Ethernet), lowercase. */
+  vtepMacs: ReadonlySet<string>;
+}
+
+/** Resolves every capture point of a capture. */
+export function resolvePoints(points: readonly PointFacts[], ctx: PointContext): ResolvedPoint[] {
+  const vteps = new Set(ctx.vtepMacs);
+  for (const n of ctx.model?.nodes ?? []) for (const m of [n.vtepMac, n.vtepMacV6]) if (m) vteps.add(m);
+  return points.map((p) => resolvePoint(p, points.length, ctx, vteps));
+}
+
+function resolvePoint(p: PointFacts, count: number, ctx: PointContext, vteps: ReadonlySet<string>): ResolvedPoint {
+  const named = (name: string, how: string): ResolvedPoint => ({ id: p.id, name, ...deviceOfName(name), how });
+  if (ctx.device !== undefined && (count === 1 || p.interfaceName === null)) return named(ctx.device, '--device');
+  if (p.interfaceName !== null && p.interfaceName !== 'any') return named(p.interfaceName, 'the capture interface name');
+  if (LINKTYPE_SLL.includes(p.linktype)) {
+    const label = p.ifIndex >= 0 ? `ifindex ${p.ifIndex}` : p.linkAddresses.length ? `link address ${p.linkAddresses[0]}` : 'any';
+    if (p.hatype === ARPHRD_TUNNEL) return { id: p.id, name: `tunl0? (${label})`, kind: 'tunnel', tunnel: 'ipip', how: 'the cooked header: ARPHRD_TUNNEL is an IPIP device' };
+    if (p.hatype === ARPHRD_NONE) return { id: p.id, name: `wireguard.cali? (${label})`, kind: 'tunnel', tunnel: 'wireguard', how: 'the cooked header: ARPHRD_NONE is a WireGuard device' };
+    if (p.hatype === ARPHRD_ETHER || p.hatype < 0) {
+      const vtep = p.linkAddresses.find((a) => vteps.has(a));
+      if (vtep) return { id: p.id, name: `vxlan.calico? (${label})`, kind: 'tunnel', tunnel: 'vxlan', how: `the cooked header: link address ${vtep} is a node's VTEP MAC` };
+      if (p.linkAddresses.includes(CALICO_VETH_MAC)) return { id: p.id, name: `cali? (${label})`, kind: 'pod', tunnel: null, how: `the cooked header: link address ${CALICO_VETH_MAC} is Calico's pod veth` };
+    }
+    return { id: p.id, name: label, kind: 'uplink', tunnel: null, how: 'the cooked header: an Ethernet interface with no tunnel or pod mark' };
+  }
+  if (LINKTYPE_RAW.includes(p.linktype)) {
+    const fromFile = fileDevice(ctx.file);
+    if (fromFile && fromFile.kind === 'tunnel') return { ...named(fromFile.name, 'the file name'), id: p.id };
+    const wireguard = ctx.model !== null && (ctx.model.felix.wireguardEnabled || ctx.model.felix.wireguardEnabledV6) && !ctx.model.pools.some((x) => x.ipipMode !== 'Never');
+    return wireguard
+      ? { id: p.id, name: 'wireguard.cali', kind: 'tunnel', tunnel: 'wireguard', how: 'the link type: RAW IP is a tunnel device, and WireGuard is the one the model enables' }
+      : { id: p.id, name: 'tunl0', kind: 'tunnel', tunnel: 'ipip', how: 'the link type: RAW IP is a tunnel device (tunl0)' };
+  }
+  const fromFile = fileDevice(ctx.file);
+  if (fromFile) return named(fromFile.name, 'the file name');
+  if (p.linkAddresses.some((a) => vteps.has(a))) return { id: p.id, name: 'vxlan.calico', kind: 'tunnel', tunnel: 'vxlan', how: "the Ethernet addresses are the nodes' VTEP MACs" };
+  return { id: p.id, name: null, kind: 'uplink', tunnel: null, how: 'default (an Ethernet capture is an uplink)' };
+}
+
+/** A Calico device named in a capture's file name (node04-tunl0.pcap), or null. */
+function fileDevice(file: string): { name: string; kind: PointKind } | null {
+  const base = file.split('/').pop() ?? '';
+  const m = /(tunl\d*|vxlan-v6\.calico|vxlan\.calico|wireguard\.cali)/.exec(base);
+  if (m) return { name: m[1], kind: 'tunnel' };
+  return null;
+}
+
+export interface CaptureNode {
+  node: ClusterNode | null;
+  /** How it was found: --capture-node, NODE=FILE, inferred from ..., or why unknown. */
+  how: string;
 }
 
 /**
- * Where the capture was taken: --device, else the pcapng interface name, else the file name
- * (node04-tunl0.pcap). On tunl0 or vxlan.calico packets are already decapsulated.
+ * The node the capture was taken on: named (--capture-node, NODE=FILE), else the one node whose
+ * IP is in every tunnel packet between nodes (an uplink capture always has it, as source or
+ * destination), else the node named in the file name (node04-ens37.pcap), else unknown.
  */
-export function captureDevice(option: string | undefined, run: Pick<CaptureRun, 'interfaces' | 'file'>): CaptureDevice {
-  const kind = tunnelOfDevice;
-  if (option !== undefined) return { name: option, from: '--device', tunnel: kind(option) };
-  const named = run.interfaces.map((i) => i.name).filter((n): n is string => typeof n === 'string');
-  if (named.length > 0) return { name: named.join(','), from: 'the capture interface name', tunnel: named.every((n) => kind(n) === kind(named[0])) ? kind(named[0]) : null };
-  const base = run.file.split('/').pop() ?? '';
-  const fromFile = /tunl\d*/.test(base) ? 'ipip' : /vxlan\.calico/.test(base) ? 'vxlan' : null;
-  return fromFile ? { name: fromFile === 'ipip' ? 'tunl0' : 'vxlan.calico', from: 'the file name', tunnel: fromFile } : { name: null, from: 'default', tunnel: null };
+export function resolveCaptureNode(named: string | undefined, namedHow: string, flows: readonly FlowRecord[], index: ClusterIndex | null, file: string): CaptureNode {
+  if (!index) return { node: null, how: named ? `${namedHow} (no model to find it in)` : 'unknown (no model)' };
+  if (named !== undefined) {
+    const node = index.model.nodes.find((n) => n.name === named) ?? null;
+    return { node, how: node ? namedHow : `${namedHow} names ${named}, which is not a node of the model` };
+  }
+  const counts = new Map<ClusterNode, number>();
+  let tunnelFlows = 0;
+  for (const f of flows) {
+    const outer = f.encapsulation & 0xf;
+    if (f.outerSrc === null || f.outerDst === null || (outer !== T_VXLAN && outer !== T_IPIP)) continue;
+    const a = index.nodeByIp(f.outerSrc);
+    const b = index.nodeByIp(f.outerDst);
+    if (!a || !b) continue;
+    tunnelFlows++;
+    counts.set(a, (counts.get(a) ?? 0) + 1);
+    if (b !== a) counts.set(b, (counts.get(b) ?? 0) + 1);
+  }
+  const inEvery = [...counts].filter(([, n]) => n === tunnelFlows && tunnelFlows > 0).map(([node]) => node);
+  if (inEvery.length === 1) return { node: inEvery[0], how: `inferred: its IP is in every tunnel packet between nodes (${tunnelFlows} flows)` };
+  const base = (file.split('/').pop() ?? '').toLowerCase();
+  const byName = index.model.nodes.filter((n) => base.includes(n.name.toLowerCase()) || (n.name.includes('-') && base.includes(n.name.split('-').pop()!.toLowerCase())));
+  if (byName.length === 1) return { node: byName[0], how: 'inferred from the file name' };
+  return { node: null, how: inEvery.length > 1 ? `unknown: tunnel traffic only between ${inEvery.map((n) => n.name).join(' and ')}; name it with --capture-node or NODE=FILE` : 'unknown: name it with --capture-node or NODE=FILE' };
 }
-

@@ -7,6 +7,7 @@ import type { FlowRecord } from '../analysis/flows.js';
 import type { CaptureRun } from '../analysis/pipeline.js';
 import { isoTime } from '../capture/time.js';
 import { TOOL_VERSION } from '../version.js';
+import { formatAddress } from '../net/address.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -41,12 +42,12 @@ export interface FlowView {
 export function flowView(f: FlowRecord): FlowView {
   return {
     encapsulation: encapsulationName(f.encapsulation),
-    outer: f.outerSrc === null ? null : { src: f.outerSrc, dst: f.outerDst! },
+    outer: f.outerSrc === null ? null : { src: formatAddress(f.outerSrc), dst: formatAddress(f.outerDst!) },
     vni: f.vni,
     key: f.key,
     tunnelPort: f.tunnelPort,
     vtepMacs: f.vtepMacs,
-    inner: f.innerSrc === null ? null : { src: f.innerSrc, dst: f.innerDst! },
+    inner: f.innerSrc === null ? null : { src: formatAddress(f.innerSrc), dst: formatAddress(f.innerDst!) },
     protocol: f.protocol === null ? null : protocolName(f.protocol),
     protocolNumber: f.protocol,
     innerEtherType: f.innerEtherType === null ? null : etherTypeName(f.innerEtherType),
@@ -110,9 +111,10 @@ export interface AnalysisDocument {
   };
 }
 
-export function buildDocument(run: CaptureRun): AnalysisDocument {
+/** The analysis document of a run; `records` when the caller already materialised the flows. */
+export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = run.analyzer.flows.records()): AnalysisDocument {
   const a = run.analyzer;
-  const flows = a.flows.records().map(flowView);
+  const flows = records.map(flowView);
   const encapsulations: Record<string, EncapsulationTotals> = {};
   for (const f of flows) {
     const e = (encapsulations[f.encapsulation] ??= { packets: 0, bytes: 0, flows: 0 });

@@ -7,7 +7,7 @@
 // (file names, interface names, addresses, messages) and is escaped.
 import { createHash } from 'node:crypto';
 import type { CorrelateDocument } from '../engine/correlate/types.js';
-import { contains, parseCidr, parseIpv4, type Cidr } from '../model/ipv4.js';
+import { contains, parseAddress, parseCidr, type Address, type Cidr } from '../net/address.js';
 import type { AnalysisDocument, FlowView } from './document.js';
 import type { VerifyDocument } from './verify-report.js';
 import { BIDI_CONTROLS } from './terminal-safe.js';
@@ -107,22 +107,24 @@ export interface ClusterGraph {
 /** Node names from the verify models; IPs of tunnel endpoints (and plain flows' endpoints) otherwise. */
 export function buildClusterGraph(captures: (AnalysisDocument | VerifyDocument)[]): ClusterGraph {
   const nodes = new Map<string, GraphNode>();
-  const exact = new Map<number, string>();
+  const exact = new Map<Address, string>();
   const blocks: { cidr: Cidr; node: string }[] = [];
   for (const doc of captures) {
     if (!isVerify(doc)) continue;
     for (const n of doc.verify.model.nodes) {
       if (!nodes.has(n.name)) {
-        const details = [`address ${n.address}`];
+        const details = [n.address, n.ipv6Address].filter((a) => a !== null).map((a) => `address ${a}`);
         if (n.blocks.length) details.push(`blocks ${n.blocks.join(', ')}`);
         if (n.vxlanTunnelAddr) details.push(`vxlan.calico ${n.vxlanTunnelAddr}`);
         if (n.ipipTunnelAddr) details.push(`tunl0 ${n.ipipTunnelAddr}`);
-        nodes.set(n.name, { name: n.name, address: n.address, inModel: true, traffic: false, details });
+        nodes.set(n.name, { name: n.name, address: n.address ?? n.ipv6Address ?? '', inModel: true, traffic: false, details });
       }
-      const ip = parseCidr(n.address, true)?.address ?? null;
-      if (ip !== null && !exact.has(ip)) exact.set(ip, n.name);
-      for (const t of [n.ipipTunnelAddr, n.vxlanTunnelAddr]) {
-        const tip = t === null ? null : parseIpv4(t);
+      for (const a of [n.address, n.ipv6Address]) {
+        const ip = a === null ? null : parseCidr(a, true)?.address ?? null;
+        if (ip !== null && !exact.has(ip)) exact.set(ip, n.name);
+      }
+      for (const t of [n.ipipTunnelAddr, n.vxlanTunnelAddr, n.vxlanTunnelAddrV6]) {
+        const tip = t === null ? null : parseAddress(t);
         if (tip !== null && !exact.has(tip)) exact.set(tip, n.name);
       }
       for (const b of n.blocks) {
@@ -136,7 +138,7 @@ export function buildClusterGraph(captures: (AnalysisDocument | VerifyDocument)[
     }
   }
   const nameOf = (address: string): string => {
-    const ip = parseIpv4(address);
+    const ip = parseAddress(address);
     if (ip === null) return address;
     return exact.get(ip) ?? blocks.find((b) => contains(b.cidr, ip))?.node ?? address;
   };
@@ -244,7 +246,7 @@ const overlap = (p: Box, q: Box) => Math.max(0, Math.min(p.x + p.w, q.x + q.w) -
 /** The shortest distinct form of node names: their common prefix ("kube-") dropped. */
 function shortNames(names: string[]): Map<string, string> {
   const out = new Map(names.map((n) => [n, n]));
-  if (names.length < 2 || names.some((n) => parseIpv4(n) !== null)) return out;
+  if (names.length < 2 || names.some((n) => parseAddress(n) !== null)) return out;
   let prefix = names[0];
   for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
   const cut = prefix.search(/[-._][^-._]*$/) + 1; // keep whole words: cut after the last separator
@@ -425,7 +427,7 @@ function captureSection(doc: AnalysisDocument | VerifyDocument, ci: number): str
   const anchor = `capture-${ci + 1}`;
   const flowAnchor = (i: number) => `c${ci + 1}-f${i}`;
   const out: string[] = [];
-  const result = v ? badge(v.result === 'pass' ? 'ok' : 'bad', v.result === 'pass' ? 'PASS' : 'FAIL') : badge('neutral', 'not verified', 'analysed without a cluster model');
+  const result = v ? badge(v.result === 'pass' ? 'ok' : v.result === 'fail' ? 'bad' : 'neutral', v.result.toUpperCase(), v.hint ?? undefined) : badge('neutral', 'not verified', 'analysed without a cluster model');
   out.push(`<section class="card capture" id="${anchor}"><h2><span class="idx">${ci + 1}</span> <span class="mono file">${e(doc.capture.file)}</span> ${result}</h2>`);
 
   const facts: string[] = [
@@ -754,9 +756,11 @@ export function renderHtmlReport(input: HtmlReportInput): string {
     `<div class="stat"><div class="v">${int(graph.nodes.length)}</div><div class="k">nodes</div></div>`,
   ];
   if (verified.length) {
-    const pass = failed === 0;
+    const inconclusive = verified.filter((d) => d.verify.result === 'inconclusive').length;
+    const overall = failed > 0 ? 'fail' : inconclusive > 0 ? 'inconclusive' : 'pass';
     const scope = verified.length === captures.length ? '' : ` (${verified.length} of ${captures.length} verified)`;
-    stats.push(`<div class="stat result ${pass ? 'pass' : 'fail'}" data-result="${pass ? 'pass' : 'fail'}"><div class="v">${pass ? 'PASS' : 'FAIL'}</div><div class="k">verify${failed ? `: ${failed} failed` : ''}${scope}</div></div>`);
+    const counts = [failed ? `${failed} failed` : '', inconclusive ? `${inconclusive} inconclusive` : ''].filter(Boolean).join(', ');
+    stats.push(`<div class="stat result ${overall === 'pass' ? 'pass' : 'fail'}" data-result="${overall}"><div class="v">${overall.toUpperCase()}</div><div class="k">verify${counts ? `: ${counts}` : ''}${scope}</div></div>`);
     stats.push(`<div class="stat"><div class="v">${int(findings.length)}</div><div class="k">findings${findings.length ? `: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}</div></div>`);
   }
   if (correlation) {

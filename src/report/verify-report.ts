@@ -1,28 +1,40 @@
 // Reports of `calico-pcap verify`: the table people read, the JSON section scripts read, and
 // JUnit XML for CI systems (one test case per node pair and direction).
 import Table from 'cli-table3';
-import type { ClusterModel } from '../model/cluster.js';
-import { formatCidr, formatIpv4 } from '../model/ipv4.js';
+import { formatNodeAddress, type ClusterModel } from '../model/cluster.js';
+import { formatAddress, formatCidr } from '../net/address.js';
+import type { Judgement } from '../engine/judge.js';
 import type { VerifyResult } from '../engine/verify/verify.js';
+import { describeLearned } from '../engine/cluster-index.js';
 import type { AnalysisDocument } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 
-export const VERIFY_SCHEMA_VERSION = 1;
+/** 2: result may be "inconclusive" (with hint); points, captureNode, model.felix and model.notes. */
+export const VERIFY_SCHEMA_VERSION = 2;
 
 export interface VerifyDocument extends AnalysisDocument {
   verify: {
     schema: number;
-    result: 'pass' | 'fail';
-    /** The capture point: on a tunnel device plain flows were carried in that tunnel. */
+    result: VerifyResult['result'];
+    /** For an inconclusive result: what to give so that the pod traffic can be judged. */
+    hint: string | null;
+    /** The capture point of a single-point capture (the first point otherwise): on a tunnel device plain flows were carried in that tunnel. */
     device: { name: string | null; from: string; tunnel: string | null };
+    /** Every capture point: its device, kind (uplink, tunnel, pod) and how that was decided. */
+    points: { id: number; name: string | null; kind: string; tunnel: string | null; how: string }[];
+    /** The node the capture was taken on, and how it was found. */
+    captureNode: { name: string | null; how: string };
     model: {
-      pools: { name: string; cidr: string; blockSize: number; ipipMode: string; vxlanMode: string; source: string }[];
-      nodes: { name: string; address: string; blocks: string[]; ipipTunnelAddr: string | null; vxlanTunnelAddr: string | null; vtepMac: string | null; source: string }[];
+      pools: { name: string; cidr: string; blockSize: number; ipipMode: string; vxlanMode: string; disabled: boolean; source: string }[];
+      nodes: { name: string; address: string | null; ipv6Address: string | null; blocks: string[]; ipipTunnelAddr: string | null; vxlanTunnelAddr: string | null; vxlanTunnelAddrV6: string | null; vtepMac: string | null; vtepMacV6: string | null; source: string }[];
       vni: number;
       vxlanPort: number;
+      felix: ClusterModel['felix'];
       learnedBlocks: { node: string; block: string }[];
       /** Contradictions between the model's sources, resolved as the line says (also on stderr). */
       warnings: string[];
+      /** What was read and not used (kinds not read, stale affinities). */
+      notes: string[];
     };
     pairs: VerifyResult['pairs'];
     flows: VerifyResult['flows'];
@@ -32,28 +44,39 @@ export interface VerifyDocument extends AnalysisDocument {
   };
 }
 
-export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, result: VerifyResult, device: VerifyDocument['verify']['device']): VerifyDocument {
+export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, judgement: Judgement): VerifyDocument {
+  const result = judgement.verify;
+  const first = judgement.points[0];
+  const opt = (a: bigint | null) => (a === null ? null : formatAddress(a));
   return {
     ...doc,
     verify: {
       schema: VERIFY_SCHEMA_VERSION,
-      result: result.passed ? 'pass' : 'fail',
-      device,
+      result: result.result,
+      hint: result.hint,
+      device: { name: first?.name ?? null, from: first?.how ?? 'default', tunnel: first?.kind === 'tunnel' ? first.tunnel : null },
+      points: judgement.points.map((p) => ({ id: p.id, name: p.name, kind: p.kind, tunnel: p.tunnel, how: p.how })),
+      captureNode: { name: judgement.captureNode.node?.name ?? null, how: judgement.captureNode.how },
       model: {
-        pools: model.pools.map((p) => ({ name: p.name, cidr: formatCidr(p.cidr), blockSize: p.blockSize, ipipMode: p.ipipMode, vxlanMode: p.vxlanMode, source: p.source })),
+        pools: model.pools.map((p) => ({ name: p.name, cidr: formatCidr(p.cidr), blockSize: p.blockSize, ipipMode: p.ipipMode, vxlanMode: p.vxlanMode, disabled: p.disabled, source: p.source })),
         nodes: model.nodes.map((n) => ({
           name: n.name,
-          address: `${formatIpv4(n.ip)}/${n.prefix}`,
+          address: n.ipv4 ? formatNodeAddress(n.ipv4) : null,
+          ipv6Address: n.ipv6 ? formatNodeAddress(n.ipv6) : null,
           blocks: n.blocks.map(formatCidr),
-          ipipTunnelAddr: n.ipipTunnelAddr === null ? null : formatIpv4(n.ipipTunnelAddr),
-          vxlanTunnelAddr: n.vxlanTunnelAddr === null ? null : formatIpv4(n.vxlanTunnelAddr),
+          ipipTunnelAddr: opt(n.ipipTunnelAddr),
+          vxlanTunnelAddr: opt(n.vxlanTunnelAddr),
+          vxlanTunnelAddrV6: opt(n.vxlanTunnelAddrV6),
           vtepMac: n.vtepMac,
+          vtepMacV6: n.vtepMacV6,
           source: n.source,
         })),
-        vni: model.vni,
-        vxlanPort: model.vxlanPort,
-        learnedBlocks: model.learnedBlocks.map((l) => ({ node: l.node, block: formatCidr(l.block) })),
+        vni: model.felix.vxlanVni,
+        vxlanPort: model.felix.vxlanPort,
+        felix: model.felix,
+        learnedBlocks: result.learnedBlocks.map(describeLearned),
         warnings: model.warnings,
+        notes: model.notes,
       },
       pairs: result.pairs,
       flows: result.flows,
@@ -66,7 +89,11 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   const v = doc.verify;
   const t = doc.totals;
   const lines: string[] = [`${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${t.packets} packets, ${t.flows} flows`];
-  if (v.device.tunnel) lines.push(`captured on ${safe(v.device.name)} (from ${v.device.from}): plain flows there were carried in ${v.device.tunnel}`);
+  for (const p of v.points) {
+    if (p.kind === 'tunnel') lines.push(`captured on ${safe(p.name ?? '?')} (from ${p.how}): plain flows there were carried in ${p.tunnel}`);
+    else if (p.kind === 'pod' || v.points.length > 1) lines.push(`captured on ${safe(p.name ?? '?')} (${p.kind}; from ${p.how})`);
+  }
+  if (v.captureNode.name !== null && v.points.length > 1) lines.push(`capturing node: ${safe(v.captureNode.name)} (${v.captureNode.how})`);
   const flows = new Table({
     head: ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'sender -> receiver', 'verdict'],
     colAligns: ['left', 'left', 'right', 'left', 'left', 'right', 'left', 'left'],
@@ -104,7 +131,8 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   }
   const issues = Object.entries(doc.issues.counts);
   if (issues.length > 0) lines.push(`capture issues: ${issues.map(([code, n]) => `${code} ${n}`).join(', ')}`);
-  lines.push('', `result: ${v.result === 'pass' ? 'PASS' : 'FAIL'}`);
+  lines.push('', `result: ${v.result.toUpperCase()}`);
+  if (v.hint) lines.push(`hint: ${safe(v.hint)}`);
   return lines.join('\n') + '\n';
 }
 

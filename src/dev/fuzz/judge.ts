@@ -44,7 +44,8 @@ const STACK_FRAME = /^\s+at .+(\(.*:\d+:\d+\)|:\d+:\d+)\s*$|^\s+at (async )?\S+ 
 export function judge(o: RunOutcome, limits: Limits = DEFAULT_LIMITS): string | null {
   if (o.timedOut) return `no exit within ${limits.timeMs} ms`;
   if (o.signal) return `killed by ${o.signal}`;
-  if (o.code === null || o.code < 0 || o.code > 2) return `exit code ${o.code}`;
+  // 0 pass/analysed, 1 violation, 2 unreadable, 4 inconclusive verdict; 3 is a bug.
+  if (o.code === null || ![0, 1, 2, 4].includes(o.code)) return `exit code ${o.code}`;
   if (STACK_FRAME.test(o.stderr)) return 'stack trace on stderr';
   if (o.ms > limits.timeMs) return `took ${o.ms.toFixed(0)} ms`;
   if (o.maxRssKb !== null && o.maxRssKb > limits.rssKb) return `peak RSS ${(o.maxRssKb / 1024).toFixed(0)} MB over ${(limits.rssKb / 1024).toFixed(0)} MB`;

@@ -14,9 +14,10 @@ import { formatIpAddress } from '../../analysis/address.js';
 import { issueRecord, ISSUES, type IssueSink } from '../../issues.js';
 import { isoTime } from '../../capture/time.js';
 import { TOOL_VERSION } from '../../version.js';
-import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, type ClusterModel } from '../../model/cluster.js';
-import { formatIpv4, parseIpv4 } from '../../model/ipv4.js';
-import { captureDevice } from '../capture-point.js';
+import type { ClusterModel } from '../../model/cluster.js';
+import { formatAddress, parseAddress } from '../../net/address.js';
+import { ClusterIndex } from '../cluster-index.js';
+import { resolvePoints } from '../capture-point.js';
 import { innerIdentity } from './identity.js';
 import { CORRELATE_SCHEMA_VERSION, type CorrelateDocument, type CorrelatedCapture, type CorrelatedPacket, type DecapsulationCheck, type CorrelatedPair } from './types.js';
 
@@ -161,11 +162,14 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   // Which node each capture was taken on, and which kind of interface: decided up front from
   // what the first window of packets shows (NODE=FILE and the model win).
   for (const s of streams) {
-    const device = captureDevice(undefined, { interfaces: s.reader.allInterfaces, file: s.info.file });
+    const only = s.reader.allInterfaces.length === 1 ? s.reader.allInterfaces[0] : undefined;
+    const [point] = resolvePoints([{ id: 0, interfaceName: only?.name ?? null, linktype: s.reader.allInterfaces[0]?.linktype ?? 1, ifIndex: -1, hatype: -1, linkAddresses: [] }], { file: s.info.file, model: options.model, vtepMacs: new Set() });
+    const device = { name: point.name, tunnel: point.kind === 'tunnel' ? point.tunnel : null };
     s.info.device = device.name ?? guessUplink(s.info.file);
     s.info.kind = device.tunnel ? 'tunnel' : 'uplink';
   }
 
+  const index = options.model ? new ClusterIndex(options.model) : null;
   const groups = new Map<string, Group>();
   const pairs = new Map<string, CorrelatedPair & { latencies: number[]; lookSet: Set<string> }>();
   const decap = new Map<string, DecapsulationCheck>();
@@ -175,9 +179,9 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
 
   const nodeOfIp = (ip: string | null): string | null => {
     if (ip === null) return null;
-    const v4 = parseIpv4(ip);
-    if (options.model && v4 !== null) {
-      const n = nodeByIp(options.model, v4);
+    const v4 = parseAddress(ip);
+    if (index && v4 !== null) {
+      const n = index.nodeByIp(v4);
       if (n) return n.name;
     }
     const s = streams.find((x) => x.info.node === ip || (x.info.node !== null && nodeIps.get(x.info.node) === ip));
@@ -185,9 +189,9 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   };
   const nodeIps = new Map<string, string>(); // node name -> node IP, for captures named by NODE=
   const ownerOfInner = (ip: string): string | null => {
-    const v4 = parseIpv4(ip);
-    if (!options.model || v4 === null) return null;
-    return (nodeByPodIp(options.model, v4) ?? nodeByIp(options.model, v4) ?? nodeByTunnelAddr(options.model, v4))?.name ?? null;
+    const v4 = parseAddress(ip);
+    if (!index || v4 === null) return null;
+    return index.ownerOf(v4)?.name ?? null;
   };
 
   /** Settles each capture's node once enough outer traffic was seen (or at the end). */
@@ -200,15 +204,15 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     for (const s of streams) {
       const max = Math.max(0, ...s.outerIps.values());
       const candidates = [...s.outerIps].filter(([, n]) => n === max && max > 0).map(([ip]) => ip);
-      const given = s.info.node !== null && parseIpv4(s.info.node) !== null ? s.info.node : null;
+      const given = s.info.node !== null && parseAddress(s.info.node) !== null ? s.info.node : null;
       const modelIp = s.info.node !== null && options.model ? options.model.nodes.find((n) => n.name === s.info.node) : undefined;
-      const best = given ?? (modelIp ? formatIpv4(modelIp.ip) : candidates.find((ip) => !taken.has(ip)) ?? candidates[0] ?? null);
+      const best = given ?? (modelIp?.ipv4 ? formatAddress(modelIp.ipv4.address) : candidates.find((ip) => !taken.has(ip)) ?? candidates[0] ?? null);
       if (best !== null) taken.add(best);
       if (s.info.node !== null && best !== null) nodeIps.set(s.info.node, best);
       if (s.info.node === null) {
         if (best !== null) {
-          const v4 = parseIpv4(best);
-          const n = options.model && v4 !== null ? nodeByIp(options.model, v4) : null;
+          const v4 = parseAddress(best);
+          const n = index && v4 !== null ? index.nodeByIp(v4) : null;
           s.info.node = n ? n.name : best;
         } else if (options.model) {
           const base = s.info.file.split('/').pop() ?? '';

@@ -9,7 +9,7 @@ import { MAX_EXPECT_FILE_BYTES, parseBounded, readBounded } from '../../model/re
 import type { VerifyResult } from './verify.js';
 
 export interface Expectations {
-  result?: 'pass' | 'fail';
+  result?: 'pass' | 'fail' | 'inconclusive';
   /** "kube-node01 -> kube-node04": "vxlan" (several seen: "plain+vxlan"). */
   pairs?: Record<string, string>;
   /** Finding codes, each once, sorted. */
@@ -23,7 +23,7 @@ export function actualExpectations(result: VerifyResult, flowCount: number): Req
   const pairs: Record<string, string> = {};
   for (const p of result.pairs) pairs[`${p.from} -> ${p.to}`] = [...p.seen].sort().join('+');
   return {
-    result: result.passed ? 'pass' : 'fail',
+    result: result.result,
     pairs,
     findings: [...new Set(result.findings.map((f) => f.code))].sort(),
     flows: flowCount,
@@ -37,7 +37,7 @@ export function readExpectations(path: string): Expectations {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ModelError(`${path}: expected an object with result, pairs, findings, flows`);
   const o = value as Record<string, unknown>;
   for (const k of Object.keys(o)) if (!KEYS.has(k)) throw new ModelError(`${path}: unknown field ${k} (known: ${[...KEYS].join(', ')})`);
-  if (o.result !== undefined && o.result !== 'pass' && o.result !== 'fail') throw new ModelError(`${path}: result must be pass or fail`);
+  if (o.result !== undefined && o.result !== 'pass' && o.result !== 'fail' && o.result !== 'inconclusive') throw new ModelError(`${path}: result must be pass, fail or inconclusive`);
   if (o.pairs !== undefined && (typeof o.pairs !== 'object' || o.pairs === null || Array.isArray(o.pairs))) throw new ModelError(`${path}: pairs must map "a -> b" to an encapsulation`);
   if (o.findings !== undefined && !Array.isArray(o.findings)) throw new ModelError(`${path}: findings must be a list of codes`);
   if (o.flows !== undefined && typeof o.flows !== 'number') throw new ModelError(`${path}: flows must be a number`);

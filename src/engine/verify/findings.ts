@@ -28,9 +28,13 @@ export const FINDINGS = {
   unknownOuterNode: def('tunnel.unknown_outer_node', 'error', 'a tunnel packet whose outer source or destination is not a known node IP: Felix drops IPIP/VXLAN from hosts that are not Calico nodes'),
   innerSourceIsNodeIp: def('tunnel.inner_source_is_node_ip', 'warning', 'a node\'s own traffic to a remote pod went through the tunnel with the node IP as inner source, where Calico uses the node\'s tunnel address: replies may take another path'),
   badOuterUdpChecksum: def('checksum.bad_outer_udp', 'error', 'VXLAN packets with a wrong outer UDP checksum arrive here: the kernel drops them before vxlan.calico (the NIC/kernel checksum offload bug that stalls Calico VXLAN)'),
+  txChecksumOffload: def('checksum.tx_offload', 'info', 'VXLAN packets sent by the capturing node carry an outer UDP checksum the NIC has not computed yet (TX checksum offload): the capture sees them before the NIC; not corruption'),
   synRetransmissions: def('tcp.syn_retransmissions', 'warning', 'a TCP connection between pods sent its SYN again and again: the packets are being dropped on the way'),
   outerFragmentation: def('mtu.outer_fragmentation', 'error', 'tunnel packets are fragmented on the outer IP: the pod MTU is too large for the tunnel, throughput collapses and some paths drop fragments'),
   innerTooLarge: def('mtu.inner_too_large', 'error', 'inner packets larger than the tunnel MTU (1500 - 50 for VXLAN, - 20 for IPIP): the pod MTU is set too large'),
+  unencrypted: def('wireguard.unencrypted', 'error', 'WireGuard is enabled but pod traffic between nodes travels outside it: the node has no WireGuard peer for the other (a missing public key, or the interface is down), so the traffic is neither encrypted nor routed as the pool says'),
+  wireguardNotInModel: def('wireguard.not_in_model', 'warning', 'WireGuard traffic between nodes, but the model does not enable WireGuard: give the FelixConfiguration (wireguardEnabled) so that the pod traffic inside can be judged'),
+  ebpfNodePort: def('ebpf.nodeport_forwarding', 'info', "the eBPF dataplane forwards NodePort traffic to the backend's node in VXLAN with VNI 0xca11c0 on the VXLAN port: not a wrong VNI"),
   unknownNodes: def('model.unknown_node', 'info', 'pod traffic whose sending or receiving node is not in the model: give its blocks (--block, IPAM blocks) to verify it'),
 } as const;
 

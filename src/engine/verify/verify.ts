@@ -1,16 +1,36 @@
-// Verification: each flow of a capture against what Calico should do with the pool, and the
-// findings beyond the mode (wrong VNI or port, unknown outer nodes, bad outer UDP checksums with
-// SYN ladders, fragmentation and MTU, asymmetric encapsulation).
-import type { FlowView } from '../../report/document.js';
-import { nodeByIp, nodeByPodIp, nodeByTunnelAddr, poolFor, type ClusterModel, type ClusterNode } from '../../model/cluster.js';
-import { mask, parseIpv4 } from '../../model/ipv4.js';
-import { expectedEncapsulation } from './calico-rule.js';
+// Verification: each flow of a capture, judged where it was captured, against what Calico should
+// do with the pool, and the findings beyond the mode (wrong VNI or port, unknown outer nodes, bad
+// outer UDP checksums with SYN ladders, fragmentation and MTU, asymmetric encapsulation).
+//
+// A pure function over typed records: numeric addresses, encapsulation constants, resolved
+// capture points. It learns the node-to-block map of nodes given without blocks from the
+// tunnelled flows, into an index of its own, and returns what it learned; the model is never
+// changed. The result is PASS only when every pod flow was judged and matched, FAIL on any
+// mismatch or error finding, INCONCLUSIVE when pod traffic could not be judged.
+import type { FlowRecord } from '../../analysis/flows.js';
+import type { ClusterModel, ClusterNode } from '../../model/cluster.js';
+import { familyOf, formatAddress, type Family } from '../../net/address.js';
+import { T_IPIP, T_VXLAN, T_WIREGUARD, TUNNEL_NAMES } from '../../decode/layers.js';
+import { ClusterIndex, type LearnedBlock } from '../cluster-index.js';
+import { DIRECTION_IN, DIRECTION_OUT, type FlowDirection, type ResolvedPoint } from '../capture-point.js';
+import { expectedEncapsulation, sameSubnet } from './calico-rule.js';
 import { FINDINGS, type FindingDefinition, type FindingSeverity } from './findings.js';
 
-export type Verdict = 'ok' | 'mismatch' | 'host' | 'not-pool' | 'unknown-node' | 'local' | 'encrypted' | 'unrelated' | 'ipv6';
+/**
+ * ok / mismatch: pod traffic judged against the rule. local, not-pool, nodeport: pod traffic
+ * judged (nothing to tunnel, NAT-outgoing, eBPF NodePort forwarding). copy: a second sighting of
+ * a packet judged at another capture point of the same capture. host, unrelated: not pod traffic.
+ * unknown-node, encrypted, pod-side: pod traffic that could not be judged (INCONCLUSIVE).
+ */
+export type Verdict = 'ok' | 'mismatch' | 'local' | 'not-pool' | 'nodeport' | 'copy' | 'host' | 'unrelated' | 'unknown-node' | 'encrypted' | 'pod-side';
+
+const UNJUDGED: ReadonlySet<Verdict> = new Set(['unknown-node', 'encrypted', 'pod-side']);
+const JUDGED_POD: ReadonlySet<Verdict> = new Set(['ok', 'mismatch', 'local', 'not-pool', 'nodeport']);
+
+export type VerifyOutcome = 'pass' | 'fail' | 'inconclusive';
 
 export interface FlowVerdict {
-  /** Index into the analysis document's `flows`. */
+  /** Index into the flows given (the analysis document's `flows`). */
   flow: number;
   from: string | null;
   to: string | null;
@@ -44,54 +64,54 @@ export interface VerifyResult {
   flows: FlowVerdict[];
   pairs: PairVerdict[];
   findings: Finding[];
+  result: VerifyOutcome;
+  /** True only for 'pass'. */
   passed: boolean;
+  /** For INCONCLUSIVE: what to give so that the pod traffic can be judged, one line. */
+  hint: string | null;
+  /** Blocks of nodes given without blocks, learned from this capture's tunnelled flows. */
+  learnedBlocks: LearnedBlock[];
 }
 
-/** VXLAN adds 50 bytes (outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8), IPIP 20 (RFC 2003). */
+/** The capture point of each flow, resolved (see capture-point.ts). */
+export interface VerifyInput {
+  flows: readonly FlowRecord[];
+  /** The resolved capture point of a flow. */
+  pointOf: (flow: FlowRecord) => ResolvedPoint;
+  /** Whether the flow was sent or received by the capturing node (or unknown). */
+  directionOf: (flow: FlowRecord) => FlowDirection;
+  /** The capture has a point where outer headers are seen: copies elsewhere are judged there. */
+  hasUplink: boolean;
+}
+
+/** VXLAN adds 50 bytes (outer Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8; 70 over IPv6), IPIP 20 (RFC 2003). */
 const UPLINK_MTU = 1500;
-const TUNNEL_OVERHEAD: Record<string, number> = { vxlan: 50, ipip: 20 };
-
-/** Learns which node holds which pod block from tunnelled flows, for nodes with no blocks given. */
-export function learnBlocks(model: ClusterModel, flows: FlowView[]): void {
-  const nodesWithoutBlocks = new Set(model.nodes.filter((n) => n.blocks.length === 0).map((n) => n.name));
-  if (nodesWithoutBlocks.size === 0) return;
-  const learn = (node: ClusterNode | null, podIp: number | null) => {
-    if (!node || podIp === null || !nodesWithoutBlocks.has(node.name)) return;
-    const pool = poolFor(model, podIp);
-    if (!pool) return;
-    const block = { base: (podIp & mask(pool.blockSize)) >>> 0, prefix: pool.blockSize };
-    const owner = model.nodes.find((n) => n.blocks.some((b) => b.base === block.base && b.prefix === block.prefix));
-    if (owner) return; // already known (given or learned)
-    node.blocks.push(block);
-    model.learnedBlocks.push({ node: node.name, block });
-  };
-  for (const f of flows) {
-    if (!f.outer || !f.inner || (f.encapsulation !== 'vxlan' && f.encapsulation !== 'ipip')) continue;
-    const outerSrc = parseIpv4(f.outer.src);
-    const outerDst = parseIpv4(f.outer.dst);
-    if (outerSrc === null || outerDst === null) continue;
-    learn(nodeByIp(model, outerSrc), parseIpv4(f.inner.src));
-    learn(nodeByIp(model, outerDst), parseIpv4(f.inner.dst));
-  }
+function tunnelOverhead(seen: string, family: Family): number | undefined {
+  if (seen === 'vxlan') return family === 4 ? 50 : 70;
+  if (seen === 'ipip') return 20;
+  return undefined;
 }
 
-/** The node an inner address belongs to: a pod of its block, its own IP, or its tunnel address. */
-function ownerOf(model: ClusterModel, ip: number): ClusterNode | null {
-  return nodeByPodIp(model, ip) ?? nodeByIp(model, ip) ?? nodeByTunnelAddr(model, ip);
+/**
+ * The VNI of the eBPF dataplane's NodePort forwarding tunnel: VXLAN on Felix's VXLAN port between
+ * the node that received a NodePort connection and the backend's node, whatever the pool mode
+ * (felix/bpf-gpl/bpf.h, CALI_VXLAN_VNI).
+ */
+export const EBPF_NODEPORT_VNI = 0xca11c0;
+
+/** The outermost tunnel type of a flow (0 = plain). */
+function outermost(f: FlowRecord): number {
+  return f.encapsulation & 0xf;
 }
 
-export interface VerifyOptions {
-  /**
-   * The capture was taken on a tunnel device (tunl0: 'ipip', vxlan.calico: 'vxlan'): the packets
-   * there are already decapsulated, so a plain flow on it was carried in that tunnel.
-   */
-  deviceTunnel?: 'vxlan' | 'ipip' | null;
-}
-
-export function verify(model: ClusterModel, flows: FlowView[], options: VerifyOptions = {}): VerifyResult {
+export function verify(model: ClusterModel, input: VerifyInput): VerifyResult {
+  const index = new ClusterIndex(model);
+  const flows = input.flows;
+  learnBlocks(index, flows);
+  const felix = model.felix;
   const verdicts: FlowVerdict[] = [];
   const findings = new Map<string, Finding>();
-  const raise = (d: FindingDefinition, flow: number, f: FlowView, message: string) => {
+  const raise = (d: FindingDefinition, flow: number, f: FlowRecord, message: string) => {
     const key = `${d.code}\n${message}`;
     let finding = findings.get(key);
     if (!finding) {
@@ -101,89 +121,115 @@ export function verify(model: ClusterModel, flows: FlowView[], options: VerifyOp
     finding.flows.push(flow);
     if (finding.packets.length < 20) finding.packets.push(f.firstPacket);
   };
+  const A = formatAddress;
 
-  flows.forEach((f, index) => {
-    const seen = f.encapsulation === 'plain' && options.deviceTunnel ? options.deviceTunnel : f.encapsulation;
+  flows.forEach((f, i) => {
+    const point = input.pointOf(f);
+    const outer = outermost(f);
+    const seen = outer === 0 && point.kind === 'tunnel' && point.tunnel ? point.tunnel : TUNNEL_NAMES[outer] ?? 'other';
     const v = (verdict: Verdict, reason: string, from: ClusterNode | null = null, to: ClusterNode | null = null, expected: string | null = null) =>
-      verdicts.push({ flow: index, from: from?.name ?? null, to: to?.name ?? null, expected, seen, verdict, reason });
-    if (!f.inner) return v('unrelated', 'no inner IP');
-    const innerSrc = parseIpv4(f.inner.src);
-    const innerDst = parseIpv4(f.inner.dst);
-    if (innerSrc === null || innerDst === null) return v('ipv6', 'IPv6 pools are not verified yet');
-    const srcPool = poolFor(model, innerSrc);
-    const dstPool = poolFor(model, innerDst);
+      verdicts.push({ flow: i, from: from?.name ?? null, to: to?.name ?? null, expected, seen, verdict, reason });
+
+    // WireGuard: the inner packet is encrypted; the outer header names the two nodes.
+    if (outer === T_WIREGUARD && f.outerSrc !== null && f.outerDst !== null) {
+      const from = index.nodeByIp(f.outerSrc);
+      const to = index.nodeByIp(f.outerDst);
+      if (!from || !to) return v('unrelated', 'WireGuard between hosts that are not both nodes', from, to);
+      const family = familyOf(f.outerSrc);
+      const enabled = family === 4 ? felix.wireguardEnabled : felix.wireguardEnabledV6;
+      if (enabled) return v('ok', `WireGuard enabled (${felix.source}): traffic between nodes is encrypted`, from, to, 'wireguard');
+      raise(FINDINGS.wireguardNotInModel, i, f, `${from.name} -> ${to.name}: WireGuard on UDP ${f.sport ?? '?'} -> ${f.dport ?? '?'}, but the model does not enable it`);
+      return v('encrypted', 'WireGuard between nodes, not enabled in the model: the pod traffic inside cannot be judged', from, to);
+    }
+    if (f.innerSrc === null || f.innerDst === null) return v('unrelated', 'no inner IP');
+    if (point.kind === 'pod') {
+      return input.hasUplink ? v('copy', `seen on a pod interface (${point.name ?? '?'}): judged where it leaves or enters the node`) : v(index.poolFor(f.innerSrc) || index.poolFor(f.innerDst) ? 'pod-side' : 'unrelated', `seen only on a pod interface (${point.name ?? '?'}): no encapsulation to judge there`);
+    }
+    if (point.kind === 'tunnel' && outer === 0 && input.hasUplink) {
+      return v('copy', `decapsulated copy on ${point.name ?? 'the tunnel device'}: judged on the uplink`);
+    }
+    const innerSrc = f.innerSrc;
+    const innerDst = f.innerDst;
+    const srcPool = index.poolFor(innerSrc);
+    const dstPool = index.poolFor(innerDst);
     const podTraffic = srcPool !== null || dstPool !== null;
 
     let from: ClusterNode | null;
     let to: ClusterNode | null;
-    if (f.outer) {
-      if (f.encapsulation === 'wireguard') return v('encrypted', 'WireGuard: the inner packet is encrypted');
-      const outerSrc = parseIpv4(f.outer.src);
-      const outerDst = parseIpv4(f.outer.dst);
-      from = outerSrc === null ? null : nodeByIp(model, outerSrc);
-      to = outerDst === null ? null : nodeByIp(model, outerDst);
+    if (f.outerSrc !== null && f.outerDst !== null) {
+      from = index.nodeByIp(f.outerSrc);
+      to = index.nodeByIp(f.outerDst);
+      if (outer === T_VXLAN && f.vni === EBPF_NODEPORT_VNI && from && to) {
+        raise(FINDINGS.ebpfNodePort, i, f, `${from.name} -> ${to.name}: NodePort traffic ${A(innerSrc)} -> ${A(innerDst)} forwarded in VXLAN VNI 0xca11c0${felix.bpfEnabled ? '' : ' (the model does not enable bpfEnabled)'}`);
+        return v('nodeport', 'eBPF NodePort forwarding to the backend\'s node (VNI 0xca11c0)', from, to, 'vxlan');
+      }
       if (!podTraffic) return v('unrelated', 'tunnel traffic outside the pools');
       if (!from || !to) {
-        const unknown = [!from ? f.outer.src : null, !to ? f.outer.dst : null].filter(Boolean).join(' and ');
-        raise(FINDINGS.unknownOuterNode, index, f, `${seen} between ${f.outer.src} and ${f.outer.dst}: ${unknown} is not a node IP`);
+        const unknown = [!from ? A(f.outerSrc) : null, !to ? A(f.outerDst) : null].filter(Boolean).join(' and ');
+        raise(FINDINGS.unknownOuterNode, i, f, `${seen} between ${A(f.outerSrc)} and ${A(f.outerDst)}: ${unknown} is not a node IP`);
         return v('mismatch', `outer ${unknown} is not a known node`, from, to);
       }
-      if (seen === 'vxlan' && f.vni !== null && f.vni !== model.vni) {
-        raise(FINDINGS.wrongVni, index, f, `${from.name} -> ${to.name}: VNI ${f.vni}, expected ${model.vni}`);
+      if (seen === 'vxlan' && f.vni !== null && f.vni !== felix.vxlanVni) {
+        raise(FINDINGS.wrongVni, i, f, `${from.name} -> ${to.name}: VNI ${f.vni}, expected ${felix.vxlanVni}`);
       }
-      if (seen === 'vxlan' && f.tunnelPort !== null && f.tunnelPort !== model.vxlanPort) {
-        raise(FINDINGS.wrongPort, index, f, `${from.name} -> ${to.name}: VXLAN on UDP ${f.tunnelPort}, expected ${model.vxlanPort}`);
+      if (seen === 'vxlan' && f.tunnelPort !== null && f.tunnelPort !== felix.vxlanPort) {
+        raise(FINDINGS.wrongPort, i, f, `${from.name} -> ${to.name}: VXLAN on UDP ${f.tunnelPort}, expected ${felix.vxlanPort}`);
       }
       if (f.vtepMacs) {
+        const v6 = familyOf(f.outerSrc) === 6;
+        const macOf = (n: ClusterNode) => (v6 ? n.vtepMacV6 : n.vtepMac);
         const wrong = [
-          to.vtepMac && f.vtepMacs.dst !== to.vtepMac ? `destination MAC ${f.vtepMacs.dst} is not ${to.name}'s ${to.vtepMac}` : null,
-          from.vtepMac && f.vtepMacs.src !== from.vtepMac ? `source MAC ${f.vtepMacs.src} is not ${from.name}'s ${from.vtepMac}` : null,
+          macOf(to) && f.vtepMacs.dst !== macOf(to) ? `destination MAC ${f.vtepMacs.dst} is not ${to.name}'s ${macOf(to)}` : null,
+          macOf(from) && f.vtepMacs.src !== macOf(from) ? `source MAC ${f.vtepMacs.src} is not ${from.name}'s ${macOf(from)}` : null,
         ].filter(Boolean);
-        if (wrong.length > 0) raise(FINDINGS.vtepMacMismatch, index, f, `${from.name} -> ${to.name}: inner ${wrong.join(', ')}`);
+        if (wrong.length > 0) raise(FINDINGS.vtepMacMismatch, i, f, `${from.name} -> ${to.name}: inner ${wrong.join(', ')}`);
       }
-      if (nodeByIp(model, innerSrc) && dstPool) {
-        raise(FINDINGS.innerSourceIsNodeIp, index, f, `${from.name} -> ${to.name}: inner source ${f.inner.src} is a node IP`);
+      if (index.nodeByIp(innerSrc) && dstPool) {
+        raise(FINDINGS.innerSourceIsNodeIp, i, f, `${from.name} -> ${to.name}: inner source ${A(innerSrc)} is a node IP`);
       }
     } else {
-      const srcNode = nodeByIp(model, innerSrc);
-      if (srcNode && options.deviceTunnel && poolFor(model, innerDst)) {
-        raise(FINDINGS.innerSourceIsNodeIp, index, f, `${srcNode.name} -> ${f.inner.dst} in ${options.deviceTunnel}: inner source ${f.inner.src} is a node IP`);
+      const srcNode = index.nodeByIp(innerSrc);
+      if (srcNode && point.kind === 'tunnel' && dstPool) {
+        raise(FINDINGS.innerSourceIsNodeIp, i, f, `${srcNode.name} -> ${A(innerDst)} in ${point.tunnel}: inner source ${A(innerSrc)} is a node IP`);
       }
-      const dstNode = nodeByIp(model, innerDst);
+      const dstNode = index.nodeByIp(innerDst);
       if (srcNode && dstNode) {
         // Host traffic. Later fragments of tunnel packets also land here (no UDP header to see).
-        if (f.fragments > 0 && (f.protocol === 'udp' || f.protocolNumber === 4)) {
-          raise(FINDINGS.outerFragmentation, index, f, `${srcNode.name} -> ${dstNode.name}: ${f.fragments} fragments of ${f.protocol} between node IPs`);
+        if (f.fragments > 0 && (f.protocol === 17 || f.protocol === 4)) {
+          raise(FINDINGS.outerFragmentation, i, f, `${srcNode.name} -> ${dstNode.name}: ${f.fragments} fragments of ${f.protocol === 17 ? 'udp' : 'ipip'} between node IPs`);
         }
         return v('host', 'traffic between node IPs is never tunnelled', srcNode, dstNode);
       }
       if (!podTraffic) return v('host', 'neither address is in a pool');
-      from = ownerOf(model, innerSrc);
-      to = ownerOf(model, innerDst);
+      from = index.ownerOf(innerSrc);
+      to = index.ownerOf(innerDst);
     }
-    if (!dstPool) return v('not-pool', `destination ${f.inner.dst} is outside the pools (NAT-outgoing, not tunnelled)`, from, to, 'plain');
+    if (!dstPool) return v('not-pool', `destination ${A(innerDst)} is outside the pools (NAT-outgoing, not tunnelled)`, from, to, 'plain');
     if (!from || !to) {
-      const missing = [!from ? f.inner.src : null, !to ? f.inner.dst : null].filter(Boolean).join(' and ');
-      raise(FINDINGS.unknownNodes, index, f, `no node in the model holds ${missing}`);
+      const missing = [!from ? A(innerSrc) : null, !to ? A(innerDst) : null].filter(Boolean).join(' and ');
+      raise(FINDINGS.unknownNodes, i, f, `no node in the model holds ${missing}`);
       return v('unknown-node', `no node holds ${missing}`, from, to);
     }
     if (from === to) return v('local', 'both ends on the same node', from, to);
 
-    const expectation = expectedEncapsulation(model, from, to, innerDst)!;
+    const expectation = expectedEncapsulation(felix, dstPool, from, to);
     const expected = expectation.encapsulation;
-    checkFlowHealth(index, f, seen, from, to, raise);
+    checkFlowHealth(i, f, seen, from, to, input.directionOf(f), raise);
     if (expected === seen) return v('ok', expectation.reason, from, to, expected);
-    if (seen === 'plain') {
-      const crossSubnet = !sameSubnetEitherWay(from, to);
+    if (expected === 'wireguard') {
+      raise(FINDINGS.unencrypted, i, f, `${from.name} -> ${to.name}: expected wireguard, seen ${seen} (${expectation.reason})`);
+    } else if (seen === 'plain') {
+      const family = familyOf(innerDst);
+      const crossSubnet = !(sameSubnet(from, to, family) && sameSubnet(to, from, family));
       const d = crossSubnet ? FINDINGS.plainAcrossSubnets : FINDINGS.plainWhereTunnel;
-      raise(d, index, f, `${from.name} -> ${to.name}: expected ${expected}, seen plain (${expectation.reason})`);
+      raise(d, i, f, `${from.name} -> ${to.name}: expected ${expected}, seen plain (${expectation.reason})`);
     } else if (expected === 'plain') {
       const never = expectation.pool.vxlanMode === 'Never' && expectation.pool.ipipMode === 'Never';
-      raise(never ? FINDINGS.tunnelWhereNever : FINDINGS.tunnelWithinSubnet, index, f, `${from.name} -> ${to.name}: expected plain, seen ${seen} (${expectation.reason})`);
+      raise(never ? FINDINGS.tunnelWhereNever : FINDINGS.tunnelWithinSubnet, i, f, `${from.name} -> ${to.name}: expected plain, seen ${seen} (${expectation.reason})`);
     } else if (seen === 'vxlan' || seen === 'ipip') {
-      raise(FINDINGS.wrongTunnelType, index, f, `${from.name} -> ${to.name}: expected ${expected}, seen ${seen} (${expectation.reason})`);
+      raise(FINDINGS.wrongTunnelType, i, f, `${from.name} -> ${to.name}: expected ${expected}, seen ${seen} (${expectation.reason})`);
     } else {
-      raise(FINDINGS.unexpectedTunnel, index, f, `${from.name} -> ${to.name}: expected ${expected}, seen ${seen}`);
+      raise(FINDINGS.unexpectedTunnel, i, f, `${from.name} -> ${to.name}: expected ${expected}, seen ${seen}`);
     }
     return v('mismatch', expectation.reason, from, to, expected);
   });
@@ -192,42 +238,85 @@ export function verify(model: ClusterModel, flows: FlowView[], options: VerifyOp
   for (const p of pairs) {
     const back = pairs.find((q) => q.from === p.to && q.to === p.from);
     if (back && p.from < p.to && p.seen.join() !== back.seen.join()) {
-      const flowsOfPair = verdicts.filter((x) => (x.from === p.from && x.to === p.to) || (x.from === p.to && x.to === p.from));
+      const flowsOfPair = verdicts.filter((x) => x.verdict !== 'nodeport' && ((x.from === p.from && x.to === p.to) || (x.from === p.to && x.to === p.from)));
       const message = `${p.from} -> ${p.to}: ${p.seen.join('+')}, ${p.to} -> ${p.from}: ${back.seen.join('+')}`;
       for (const x of flowsOfPair) raise(FINDINGS.asymmetric, x.flow, flows[x.flow], message);
     }
   }
   const list = [...findings.values()];
-  const passed = !list.some((x) => x.severity === 'error') && !verdicts.some((x) => x.verdict === 'mismatch');
-  return { flows: verdicts, pairs, findings: list, passed };
+  const failed = list.some((x) => x.severity === 'error') || verdicts.some((x) => x.verdict === 'mismatch');
+  const { result, hint } = failed ? { result: 'fail' as const, hint: null } : conclusion(verdicts, index);
+  return { flows: verdicts, pairs, findings: list, result, passed: result === 'pass', hint, learnedBlocks: index.learned };
 }
 
-function sameSubnetEitherWay(a: ClusterNode, b: ClusterNode): boolean {
-  const inside = (x: ClusterNode, y: ClusterNode) => ((x.ip & mask(x.prefix)) >>> 0) === ((y.ip & mask(x.prefix)) >>> 0);
-  return inside(a, b) && inside(b, a);
+/** PASS when every pod flow was judged (and nothing failed); INCONCLUSIVE with a hint otherwise. */
+function conclusion(verdicts: FlowVerdict[], index: ClusterIndex): { result: VerifyOutcome; hint: string | null } {
+  const unjudged = verdicts.filter((x) => UNJUDGED.has(x.verdict));
+  if (unjudged.length > 0) {
+    const kinds = new Set(unjudged.map((x) => x.verdict));
+    const hints: string[] = [];
+    if (kinds.has('unknown-node')) {
+      const withoutBlocks = index.model.nodes.filter((n) => !index.hasBlocks(n)).map((n) => n.name);
+      hints.push(`give the nodes' pod blocks (--block NODE=CIDR, or BlockAffinity / IPAMBlock objects)${withoutBlocks.length ? ` for ${withoutBlocks.slice(0, 4).join(', ')}${withoutBlocks.length > 4 ? ', ...' : ''}` : ''} and every node that sends or receives the traffic (--node, Node objects)`);
+    }
+    if (kinds.has('encrypted')) hints.push('give the FelixConfiguration that enables WireGuard (wireguardEnabled) to judge encrypted traffic between nodes');
+    if (kinds.has('pod-side')) hints.push("capture on the node's uplink (or -i any): a pod interface shows no encapsulation");
+    return { result: 'inconclusive', hint: `${unjudged.length} pod flow(s) could not be judged: ${hints.join('; ')}` };
+  }
+  if (!verdicts.some((x) => JUDGED_POD.has(x.verdict))) {
+    return { result: 'inconclusive', hint: 'no pod traffic of the pools in this capture: nothing to judge (check the pools, or capture while pods talk across nodes)' };
+  }
+  return { result: 'pass', hint: null };
+}
+
+/**
+ * Learns which node holds which pod block from tunnelled flows between node IPs (the outer
+ * source sent the inner source, the outer destination holds the inner destination), for nodes
+ * given without blocks; in capture order, into the run's index only.
+ */
+function learnBlocks(index: ClusterIndex, flows: readonly FlowRecord[]): void {
+  const given = new Set(index.model.nodes.filter((n) => n.blocks.length > 0));
+  if (given.size === index.model.nodes.length) return;
+  for (const f of flows) {
+    const outer = outermost(f);
+    if (f.outerSrc === null || f.outerDst === null || f.innerSrc === null || f.innerDst === null || (outer !== T_VXLAN && outer !== T_IPIP)) continue;
+    if (f.vni === EBPF_NODEPORT_VNI) continue; // the inner source is a client outside the cluster
+    const src = index.nodeByIp(f.outerSrc);
+    const dst = index.nodeByIp(f.outerDst);
+    if (src) index.learn(src, f.innerSrc, given);
+    if (dst) index.learn(dst, f.innerDst, given);
+  }
 }
 
 /** Checksums, SYN ladders and MTU on a flow between two known nodes. */
-function checkFlowHealth(index: number, f: FlowView, seen: string, from: ClusterNode, to: ClusterNode, raise: (d: FindingDefinition, flow: number, f: FlowView, message: string) => void): void {
+function checkFlowHealth(i: number, f: FlowRecord, seen: string, from: ClusterNode, to: ClusterNode, direction: FlowDirection, raise: (d: FindingDefinition, flow: number, f: FlowRecord, message: string) => void): void {
   const pair = `${from.name} -> ${to.name}`;
-  const port = f.sport !== null ? ` ${f.inner!.src}:${f.sport} -> ${f.inner!.dst}:${f.dport}` : '';
-  if (f.badChecksums > 0 && seen === 'vxlan') {
-    const ladder = f.synPackets > 1 ? `; ${f.synPackets} SYNs on the same flow: the connection never completes` : '';
-    raise(FINDINGS.badOuterUdpChecksum, index, f, `${pair}${port}: ${f.badChecksums} bad outer UDP checksums in ${f.packets} packets${ladder}`);
-  } else if (f.synPackets > 2 && f.protocol === 'tcp') {
-    raise(FINDINGS.synRetransmissions, index, f, `${pair}${port}: ${f.synPackets} SYNs`);
+  const port = f.sport !== null ? ` ${formatAddress(f.innerSrc!)}:${f.sport} -> ${formatAddress(f.innerDst!)}:${f.dport}` : '';
+  const wrong = f.badChecksums + f.checksumOffloadSuspects;
+  const ladder = f.synPackets > 1 ? `; ${f.synPackets} SYNs on the same flow: the connection never completes` : '';
+  if (seen === 'vxlan' && direction === DIRECTION_OUT && wrong > 0) {
+    // Sent by the capturing node: the NIC fills the checksum in after the capture point (TX offload).
+    raise(FINDINGS.txChecksumOffload, i, f, `${pair}${port}: ${wrong} outer UDP checksums not yet computed in ${f.packets} packets sent by ${from.name}`);
+  } else if (seen === 'vxlan' && direction === DIRECTION_IN && wrong > 0) {
+    // Received: a wrong checksum is what the receiving kernel sees, even the partial sum a sender's NIC left.
+    raise(FINDINGS.badOuterUdpChecksum, i, f, `${pair}${port}: ${wrong} bad outer UDP checksums in ${f.packets} packets received by ${to.name}${ladder}`);
+  } else if (seen === 'vxlan' && f.badChecksums > 0) {
+    raise(FINDINGS.badOuterUdpChecksum, i, f, `${pair}${port}: ${f.badChecksums} bad outer UDP checksums in ${f.packets} packets${ladder}`);
+  } else if (f.synPackets > 2 && f.protocol === 6) {
+    raise(FINDINGS.synRetransmissions, i, f, `${pair}${port}: ${f.synPackets} SYNs`);
   }
   // Outer fragments: only where the outer header was seen (an uplink), not on a tunnel device.
-  if (f.encapsulation !== 'plain' && f.fragments > 0) {
-    raise(FINDINGS.outerFragmentation, index, f, `${pair}: ${f.fragments} fragmented ${f.encapsulation} packets`);
+  if (f.encapsulation !== 0 && f.fragments > 0) {
+    raise(FINDINGS.outerFragmentation, i, f, `${pair}: ${f.fragments} fragmented ${seen} packets`);
   }
-  const overhead = TUNNEL_OVERHEAD[seen];
+  // On a tunnel device the outer family is the inner one (an IPv6 pool travels in vxlan-v6.calico).
+  const overhead = tunnelOverhead(seen, familyOf(f.outerSrc ?? f.innerDst!));
   if (overhead !== undefined && f.maxInnerLength > UPLINK_MTU - overhead) {
-    raise(FINDINGS.innerTooLarge, index, f, `${pair}: inner packets up to ${f.maxInnerLength} bytes in ${seen}, more than ${UPLINK_MTU - overhead}`);
+    raise(FINDINGS.innerTooLarge, i, f, `${pair}: inner packets up to ${f.maxInnerLength} bytes in ${seen}, more than ${UPLINK_MTU - overhead}`);
   }
 }
 
-function pairVerdicts(verdicts: FlowVerdict[], flows: FlowView[]): PairVerdict[] {
+function pairVerdicts(verdicts: FlowVerdict[], flows: readonly FlowRecord[]): PairVerdict[] {
   const pairs = new Map<string, PairVerdict>();
   for (const v of verdicts) {
     if ((v.verdict !== 'ok' && v.verdict !== 'mismatch') || !v.from || !v.to || !v.expected) continue;
@@ -244,3 +333,4 @@ function pairVerdicts(verdicts: FlowVerdict[], flows: FlowView[]): PairVerdict[]
   }
   return [...pairs.values()].sort((a, b) => (a.from === b.from ? a.to.localeCompare(b.to) : a.from.localeCompare(b.from)));
 }
+

@@ -1,0 +1,27 @@
+// Parsers of option values for the command-line definitions: each refuses a bad value with
+// commander's one-line usage error (exit 2).
+import { InvalidArgumentError } from 'commander';
+import { isEncapMode } from './model-options.js';
+
+export function parsePort(value: string, previous: number[]): number[] {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a UDP port 1-65535');
+  return [...previous, port];
+}
+
+export function parsePositive(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    return n;
+  };
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+export function parseModeOption(value: string): string {
+  if (!isEncapMode(value)) throw new InvalidArgumentError('expected Always, CrossSubnet or Never');
+  return value;
+}
