@@ -52,7 +52,7 @@ const LINKTYPE_SLL = [113, 276];
 const ARPHRD_ETHER = 1;
 const ARPHRD_TUNNEL = 768; // tunl0 (ipip)
 const ARPHRD_NONE = 65534; // wireguard.cali
-/** The MAC Calico gives the host side of every pod veth (felix/dataplane/linux/endpoint_mgr.go). */
+/** The MAC Calico's CNI plugin gives the host side of every pod veth (cni-plugin/pkg/dataplane/linux/dataplane_linux.go). */
 export const CALICO_VETH_MAC = 'ee:ee:ee:ee:ee:ee';
 
 /** The kind of a device from its name: Calico's device names, else an uplink. */

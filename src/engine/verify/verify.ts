@@ -95,7 +95,7 @@ function tunnelOverhead(seen: string, family: Family): number | undefined {
 /**
  * The VNI of the eBPF dataplane's NodePort forwarding tunnel: VXLAN on Felix's VXLAN port between
  * the node that received a NodePort connection and the backend's node, whatever the pool mode
- * (felix/bpf-gpl/bpf.h, CALI_VXLAN_VNI).
+ * (felix/bpf-gpl/nat.h: CALI_VXLAN_VNI 0xca11c0; the port is CALI_VXLAN_PORT, Felix's VXLANPort).
  */
 export const EBPF_NODEPORT_VNI = 0xca11c0;
 
