@@ -1,7 +1,7 @@
 // `calico-pcap correlate`: one inner packet followed across captures of several nodes.
 import { CaptureFormatError } from '../capture/reader.js';
 import { SourceOpenError } from '../capture/source.js';
-import { captureIssuesWarning, correlate, disjointWarning, windowCutWarning } from '../engine/correlate/correlate.js';
+import { captureIssuesWarning, correlate, disjointWarnings, windowCutWarning } from '../engine/correlate/correlate.js';
 import type { CorrelateDocument } from '../engine/correlate/types.js';
 import type { ModelFlags } from '../model/sources.js';
 import { renderCorrelateTable } from '../report/correlate-report.js';
@@ -51,11 +51,11 @@ export async function runCorrelateCommand(captures: string[], opts: CorrelateCom
   return opts.failOnLoss && (doc.lost > 0 || doc.decapsulationDropped > 0) ? EXIT_VIOLATION : EXIT_OK;
 }
 
-/** One line per capture with malformed or cut packets, one per pair of captures that do not overlap in time. */
+/** One line per capture with malformed or cut packets, and for captures that do not overlap in time. */
 function printCaptureWarnings(doc: CorrelateDocument, io: CliIo): void {
   for (const c of doc.captures) {
     const w = captureIssuesWarning(c);
     if (w !== null) io.stderr(`calico-pcap: warning: ${w}\n`);
   }
-  for (const c of doc.captures) for (const o of c.disjointFrom) if (o > c.id) io.stderr(`calico-pcap: warning: ${disjointWarning(c, doc.captures[o])}\n`);
+  for (const w of disjointWarnings(doc.captures)) io.stderr(`calico-pcap: warning: ${w}\n`);
 }

@@ -591,7 +591,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     const w = captureIssuesWarning(c);
     if (w !== null) warnings.push(w);
   }
-  for (const c of captures) for (const o of c.disjointFrom) if (o > c.id) warnings.push(disjointWarning(c, captures[o]));
+  warnings.push(...disjointWarnings(captures));
   if (forced > 0) warnings.push(`${forced} inner packets were sent toward a capture that had not started yet, more than --window-packets ${windowPackets} could wait for: they were taken as sent before that capture ran, and not judged`);
   if (notCovered > 0) warnings.push(`${notCovered} inner packets were sent toward a node at a moment its capture did not cover (${shared ? 'captures that do not overlap in time' : '--own-span'}): they are neither matched nor lost (notCovered)`);
   const decapsulationDropped = decapList.reduce((n, d) => n + d.dropped, 0);
@@ -623,14 +623,32 @@ export function windowCutWarning(cut: number, windowPackets: number): string {
   return `the window was full (--window-packets ${windowPackets}): ${cut} inner packets were judged before --window ended, and a later sighting of one of them counts as another packet; give a larger --window-packets or a shorter --window`;
 }
 
-/** Said for two captures whose time spans do not overlap: they were not taken at the same time. */
-export function disjointWarning(a: CorrelatedCapture, b: CorrelatedCapture): string {
-  const times = [a.firstTime, a.lastTime, b.firstTime, b.lastTime].map((t) => t ?? '');
-  // The clock alone when all four fall on one day (UTC), else the date too.
-  const oneDay = times.every((t) => t.slice(0, 10) === times[0].slice(0, 10));
-  const clock = (t: string) => (oneDay ? t.slice(11, 23) : `${t.slice(0, 10)} ${t.slice(11, 23)}`);
-  const span = (c: CorrelatedCapture) => `${clock(c.firstTime ?? '')}-${clock(c.lastTime ?? '')} UTC`;
-  return `${a.file} (${span(a)}) and ${b.file} (${span(b)}) do not overlap in time: packets between them are not judged`;
+/**
+ * Said for captures whose time spans do not overlap (captures[].disjointFrom): they were not taken
+ * at the same time. One line names a capture and every capture it does not overlap that no earlier
+ * line named with it, the capture with the most first: one capture taken an hour off is one line.
+ */
+export function disjointWarnings(captures: CorrelatedCapture[]): string[] {
+  const said = new Set<string>();
+  const lines: string[] = [];
+  for (const c of [...captures].sort((x, y) => y.disjointFrom.length - x.disjointFrom.length || x.id - y.id)) {
+    const others = c.disjointFrom.filter((o) => !said.has(`${Math.min(c.id, o)} ${Math.max(c.id, o)}`)).map((o) => captures[o]);
+    if (others.length === 0) continue;
+    for (const o of others) said.add(`${Math.min(c.id, o.id)} ${Math.max(c.id, o.id)}`);
+    const named = [c, ...others];
+    const times = named.flatMap((x) => [x.firstTime ?? '', x.lastTime ?? '']);
+    // The clock alone when all the times fall on one day (UTC), else the date too.
+    const oneDay = times.every((t) => t.slice(0, 10) === times[0].slice(0, 10));
+    const clock = (t: string) => (oneDay ? t.slice(11, 23) : `${t.slice(0, 10)} ${t.slice(11, 23)}`);
+    const shown = (x: CorrelatedCapture) => `${x.file} (${clock(x.firstTime ?? '')}-${clock(x.lastTime ?? '')} UTC)`;
+    const list = others.length === 1 ? shown(others[0]) : `${others.slice(0, -1).map(shown).join(', ')} or ${shown(others[others.length - 1])}`;
+    lines.push(others.length === 1 && c.id < others[0].id
+      ? `${shown(c)} and ${list} do not overlap in time: packets between them are not judged`
+      : others.length === 1
+        ? `${list} and ${shown(c)} do not overlap in time: packets between them are not judged`
+        : `${shown(c)} does not overlap in time with ${list}: packets between them are not judged`);
+  }
+  return lines;
 }
 
 /** Said for a capture with malformed or cut packets (counted as analyze counts them), or null. */
