@@ -260,6 +260,7 @@ if (SKIP && process.env.CI === 'true') {
       expect(await corr.locator('table.corr-pairs tbody tr td').allTextContents()).toEqual(expect.arrayContaining(['kube-node02', 'kube-node04', '6', '0.029 ms', '0.030 ms', '0.036 ms']));
       expect(await corr.textContent()).toContain('they are only as good as the nodes\' time synchronisation');
       expect(await corr.locator('table.decap tbody tr td').allTextContents()).toEqual(expect.arrayContaining(['kube-node04', '8', '2', '6']));
+      expect(await corr.locator('p.facts span').allTextContents()).toEqual(expect.arrayContaining(['0 lost', '6 dropped by the receiving node before decapsulation']));
       expect(await page.locator('.stat.result').getAttribute('data-result')).toBe('fail');
 
       await page.setViewportSize({ width: 1280, height: 900 });

@@ -1,7 +1,8 @@
 // `calico-pcap correlate`: one inner packet followed across captures of several nodes.
 import { CaptureFormatError } from '../capture/reader.js';
 import { SourceOpenError } from '../capture/source.js';
-import { correlate, windowCutWarning } from '../engine/correlate/correlate.js';
+import { captureIssuesWarning, correlate, disjointWarnings, windowCutWarning } from '../engine/correlate/correlate.js';
+import type { CorrelateDocument } from '../engine/correlate/types.js';
 import type { ModelFlags } from '../model/sources.js';
 import { renderCorrelateTable } from '../report/correlate-report.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
@@ -40,9 +41,21 @@ export async function runCorrelateCommand(captures: string[], opts: CorrelateCom
   }
   if (doc.windowCutPackets > 0) io.stderr(`calico-pcap: warning: ${windowCutWarning(doc.windowCutPackets, doc.windowPackets)}\n`);
   printCorrelateReadFaults(doc, io);
+  printCaptureWarnings(doc, io);
   if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');
-  else if (opts.format === 'ndjson') out.push(JSON.stringify({ summary: { schema: doc.schema, matched: doc.matched, lost: doc.lost, pairs: doc.pairs, decapsulation: doc.decapsulation } }) + '\n');
-  else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
+  else if (opts.format === 'ndjson') {
+    const { schema, matched, lost, decapsulationDropped, notCovered, pairs, decapsulation } = doc;
+    out.push(JSON.stringify({ summary: { schema, matched, lost, decapsulationDropped, notCovered, pairs, decapsulation } }) + '\n');
+  } else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
   out.flush();
-  return opts.failOnLoss && (doc.lost > 0 || doc.decapsulation.some((d) => d.dropped > 0)) ? EXIT_VIOLATION : EXIT_OK;
+  return opts.failOnLoss && (doc.lost > 0 || doc.decapsulationDropped > 0) ? EXIT_VIOLATION : EXIT_OK;
+}
+
+/** One line per capture with malformed or cut packets, and for captures that do not overlap in time. */
+function printCaptureWarnings(doc: CorrelateDocument, io: CliIo): void {
+  for (const c of doc.captures) {
+    const w = captureIssuesWarning(c);
+    if (w !== null) io.stderr(`calico-pcap: warning: ${w}\n`);
+  }
+  for (const w of disjointWarnings(doc.captures)) io.stderr(`calico-pcap: warning: ${w}\n`);
 }

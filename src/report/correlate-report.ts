@@ -6,11 +6,12 @@ import { terminalSafe as safe } from './terminal-safe.js';
 export function renderCorrelateTable(doc: CorrelateDocument, color: boolean): string {
   const style = color ? {} : { head: [], border: [] };
   const chars = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
-  const lines: string[] = [];
+  // The verdict first: matched, lost between nodes, dropped by a receiving node after its uplink.
+  const lines: string[] = [`${doc.matched} inner packets matched across captures, ${doc.lost} lost, ${doc.decapsulationDropped} dropped by the receiving node before decapsulation (window ${doc.windowSeconds} s)`];
+  if (doc.notCovered > 0) lines.push(`${doc.notCovered} not judged: sent toward a node while its capture was not running (see the warnings)`);
   const captures = new Table({ head: ['#', 'capture', 'node', 'interface', 'packets', 'inner', 'first', 'last'], style, chars });
   for (const c of doc.captures) captures.push([c.id, safe(c.file), safe(c.node ?? '?'), `${safe(c.device ?? '?')} (${c.kind})`, c.packets, c.innerPackets, c.firstTime ?? '-', c.lastTime ?? '-']);
   lines.push(captures.toString());
-  lines.push(`${doc.matched} inner packets matched across captures, ${doc.lost} lost (window ${doc.windowSeconds} s)`);
   if (doc.pairs.length > 0) {
     const pairs = new Table({ head: ['sender -> receiver', 'matched', 'lost', 'latency min / median / p99 (ms)', 'seen as'], style, chars });
     for (const p of doc.pairs) {

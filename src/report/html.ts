@@ -548,7 +548,10 @@ function captureSection(doc: AnalysisDocument | VerifyDocument, ci: number): str
 function correlationSection(c: CorrelateDocument): string {
   const out: string[] = ['<section class="card" id="correlation"><h2>Correlation across captures</h2>'];
   out.push(
-    `<p class="facts"><span>${plural(c.matched, 'inner packet')} matched in two or more captures</span><span class="${c.lost > 0 ? 'bad-text' : ''}">${int(c.lost)} lost</span><span>window ${int(c.windowSeconds)} s (peak ${int(c.windowPeakPackets)} packets held)</span></p>`,
+    `<p class="facts"><span>${plural(c.matched, 'inner packet')} matched in two or more captures</span><span class="${c.lost > 0 ? 'bad-text' : ''}">${int(c.lost)} lost</span>` +
+      `<span class="${c.decapsulationDropped > 0 ? 'bad-text' : ''}">${int(c.decapsulationDropped)} dropped by the receiving node before decapsulation</span>` +
+      (c.notCovered > 0 ? `<span>${int(c.notCovered)} not judged (the receiver\u2019s capture was not running)</span>` : '') +
+      `<span>window ${int(c.windowSeconds)} s (peak ${int(c.windowPeakPackets)} packets held)</span></p>`,
   );
   out.push(
     '<h3>Captures</h3>' +
@@ -765,7 +768,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
   }
   if (correlation) {
     stats.push(`<div class="stat${correlation.lost > 0 ? ' fail' : ''}"><div class="v">${int(correlation.matched)} / ${int(correlation.lost)}</div><div class="k">matched / lost</div></div>`);
-    const dropped = correlation.decapsulation.reduce((s, d) => s + d.dropped, 0);
+    const dropped = correlation.decapsulationDropped;
     if (dropped > 0) stats.push(`<div class="stat fail"><div class="v">${int(dropped)}</div><div class="k">not decapsulated</div></div>`);
   }
   const toc = [

@@ -11,10 +11,18 @@ function mix(h: number, v: number): number {
   return Math.imul(h ^ v, 0x01000193);
 }
 
-/** A 64-bit identity as a 16-hex-digit string (two independent 32-bit lanes), or null without an inner IP. */
-export function innerIdentity(p: DecodedPacket): string | null {
+/** 2^32, to join the lanes into one number. */
+const LANE = 0x1_0000_0000;
+
+/**
+ * A 53-bit identity as one number (the high 21 bits of the first lane above the whole second
+ * lane: a safe integer, so a Map keys groups by it with no string), or NO_IDENTITY without an
+ * inner IP. Two different packets share one with a probability of about n^2 / 2^54 for n held at
+ * once: 1 in 1.8 million for a full window of 100,000.
+ */
+export function innerIdentity(p: DecodedPacket): number {
   const i = p.innerIp;
-  if (i < 0) return null;
+  if (i < 0) return NO_IDENTITY;
   const b = p.bytes;
   const o = p.ipOffset[i];
   let a = 0x811c9dc5;
@@ -53,7 +61,15 @@ export function innerIdentity(p: DecodedPacket): string | null {
     a = mix(a, b[k]);
     c = mix(c, b[k] ^ rel);
   }
-  return (a >>> 0).toString(16).padStart(8, '0') + (c >>> 0).toString(16).padStart(8, '0');
+  // FNV-style multiplication carries every input bit upward: the high bits of a lane mix best.
+  return (a >>> 11) * LANE + (c >>> 0);
+}
+
+export const NO_IDENTITY = -1;
+
+/** The identity as written in reports: 16 hex digits, as the documented ndjson `id`. */
+export function formatIdentity(id: number): string {
+  return id.toString(16).padStart(16, '0');
 }
 
 /** Where the inner IP's payload starts: the next decoded layer (after IPv6 extension headers), else right after the header. */

@@ -22,6 +22,17 @@ export interface CorrelatedCapture {
   lastTime: string | null;
   /** The fault that ended the read of this capture early (cut short, gzip cut short), or null. */
   readFault: IssueRecord | null;
+  /** Issues counted by code, exactly as `calico-pcap analyze` counts them (its `issues.counts`). */
+  issues: Record<string, number>;
+  /** Packets with at least one malformed issue, and packets cut by the snapshot length (as analyze's totals). */
+  malformedPackets: number;
+  snaplenCutPackets: number;
+  /**
+   * Ids of the captures compared with this one (the uplinks of other nodes; its node's tunnel
+   * device or uplink) whose time span does not overlap this one's, even stretched by the window:
+   * taken at different times, so packets between them are not judged.
+   */
+  disjointFrom: number[];
 }
 
 export interface LatencySummary {
@@ -60,7 +71,7 @@ export interface DecapsulationCheck {
 }
 
 export interface CorrelatedPacket {
-  /** Stable identity (hex digest of inner addresses, protocol, IP ID and the first payload bytes). */
+  /** Stable identity, 16 hex digits (a 53-bit digest of inner addresses, protocol, IP ID and the first payload bytes). */
   id: string;
   src: string;
   dst: string;
@@ -89,6 +100,10 @@ export interface CorrelateDocument {
   matched: number;
   /** Inner packets sent toward a node whose capture is given, inside the span both cover, never seen there. */
   lost: number;
+  /** Tunnel packets that reached a node's uplink and never came out of its tunnel device (the sum of decapsulation[].dropped). */
+  decapsulationDropped: number;
+  /** Inner packets sent toward a node whose capture did not run at that moment (spans that do not overlap, or --own-span): neither matched nor lost. */
+  notCovered: number;
   pairs: CorrelatedPair[];
   decapsulation: DecapsulationCheck[];
   /** Always includes the clock warning when latencies are reported. */
