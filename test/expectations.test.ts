@@ -11,9 +11,17 @@ const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const FIXTURES = join(ROOT, 'fixtures');
 
+/** The scenario's model: its exported objects (model/) when it has them, else cluster.yaml. */
+const modelOf = (scenario: string) => (existsSync(join(FIXTURES, scenario, 'model')) ? `fixtures/${scenario}/model` : `fixtures/${scenario}/cluster.yaml`);
 const pinned = readdirSync(FIXTURES, { withFileTypes: true })
-  .filter((d) => d.isDirectory() && existsSync(join(FIXTURES, d.name, 'cluster.yaml')))
-  .flatMap((d) => readdirSync(join(FIXTURES, d.name)).filter((f) => f.endsWith('.expect.yaml')).map((f) => ({ scenario: d.name, expect: f, capture: f.replace('.expect.yaml', '.pcap') })));
+  .filter((d) => d.isDirectory() && (existsSync(join(FIXTURES, d.name, 'cluster.yaml')) || existsSync(join(FIXTURES, d.name, 'model'))))
+  .flatMap((d) => {
+    const files = readdirSync(join(FIXTURES, d.name));
+    return files.filter((f) => f.endsWith('.expect.yaml')).map((f) => {
+      const base = f.replace('.expect.yaml', '');
+      return { scenario: d.name, expect: f, capture: files.find((c) => c === `${base}.pcap` || c === `${base}.pcapng`)! };
+    });
+  });
 
 function verify(args: string[]) {
   const r = spawnSync('node', [CLI, 'verify', ...args], { cwd: ROOT, encoding: 'utf8' });
@@ -24,7 +32,8 @@ describe('pinned expectations over the committed captures', () => {
   it('has pinned captures', () => expect(pinned.length).toBeGreaterThanOrEqual(6));
   for (const p of pinned) {
     it(`${p.scenario}/${p.capture}`, () => {
-      const r = verify([`fixtures/${p.scenario}/${p.capture}`, '--cluster', `fixtures/${p.scenario}/cluster.yaml`, '--expect', `fixtures/${p.scenario}/${p.expect}`]);
+      expect(p.capture, `the capture of ${p.expect}`).toBeDefined();
+      const r = verify([`fixtures/${p.scenario}/${p.capture}`, '--cluster', modelOf(p.scenario), '--expect', `fixtures/${p.scenario}/${p.expect}`]);
       expect(r.stderr).toBe('');
       expect(r.stdout).toContain(`expectations fixtures/${p.scenario}/${p.expect}: all met`);
       expect(r.code).toBe(0);

@@ -4,7 +4,7 @@ import Table from 'cli-table3';
 import { formatNodeAddress, type ClusterModel } from '../model/cluster.js';
 import { formatAddress, formatCidr } from '../net/address.js';
 import type { Judgement } from '../engine/judge.js';
-import type { VerifyResult } from '../engine/verify/verify.js';
+import { pairName, type VerifyResult } from '../engine/verify/verify.js';
 import { describeLearned } from '../engine/cluster-index.js';
 import type { AnalysisDocument } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
@@ -111,7 +111,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   lines.push('', 'node pairs (pod traffic, per direction):');
   if (v.pairs.length === 0) lines.push('  none: no pod traffic between known nodes in this capture');
   for (const p of v.pairs) {
-    lines.push(`  ${safe(p.from)} -> ${safe(p.to)}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? 'ok' : 'MISMATCH'} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
+    lines.push(`  ${safe(pairName(p))}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? 'ok' : 'MISMATCH'} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
   }
   const other = new Map<string, number>();
   for (const f of v.flows) if (f.verdict !== 'ok' && f.verdict !== 'mismatch') other.set(f.verdict, (other.get(f.verdict) ?? 0) + 1);
@@ -154,7 +154,7 @@ export function renderJunit(doc: VerifyDocument): string {
     const errors = pairFindings(p.from, p.to);
     errors.forEach((f) => covered.add(f.code + f.message));
     const failed = p.verdict === 'mismatch' || errors.length > 0;
-    const name = `${p.from} -> ${p.to}`;
+    const name = pairName(p);
     if (failed) {
       failures++;
       const message = `expected ${p.expected}, seen ${p.seen.join(', ')}`;

@@ -6,11 +6,11 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { ModelError } from '../../model/model-error.js';
 import { MAX_EXPECT_FILE_BYTES, parseBounded, readBounded } from '../../model/read-bounded.js';
-import type { VerifyResult } from './verify.js';
+import { pairName, type VerifyResult } from './verify.js';
 
 export interface Expectations {
   result?: 'pass' | 'fail' | 'inconclusive';
-  /** "kube-node01 -> kube-node04": "vxlan" (several seen: "plain+vxlan"). */
+  /** "kube-node01 -> kube-node04": "vxlan" (several seen: "plain+vxlan"; the IPv6 pair of a dual-stack pair is "kube-node01 -> kube-node04 (IPv6)"). */
   pairs?: Record<string, string>;
   /** Finding codes, each once, sorted. */
   findings?: string[];
@@ -21,7 +21,7 @@ const KEYS = new Set(['result', 'pairs', 'findings', 'flows']);
 
 export function actualExpectations(result: VerifyResult, flowCount: number): Required<Expectations> {
   const pairs: Record<string, string> = {};
-  for (const p of result.pairs) pairs[`${p.from} -> ${p.to}`] = [...p.seen].sort().join('+');
+  for (const p of result.pairs) pairs[pairName(p)] = [...p.seen].sort().join('+');
   return {
     result: result.result,
     pairs,

@@ -21,6 +21,7 @@ export const FINDINGS = {
   tunnelWithinSubnet: def('encap.tunnel_within_subnet', 'error', 'pod traffic inside one subnet is tunnelled although the pool says CrossSubnet: the sender does not see the receiver in its subnet, e.g. a node registered with a wrong prefix or as /32'),
   tunnelWhereNever: def('encap.tunnel_where_never', 'error', 'the pool disables encapsulation (ipipMode and vxlanMode Never) but the pod traffic is tunnelled: the routes on the sender do not match the pool'),
   unexpectedTunnel: def('encap.unexpected_tunnel', 'error', 'pod traffic in a tunnel Calico does not use for this pool'),
+  plainAcrossSubnetsByPool: def('routing.plain_across_subnets', 'warning', 'pod traffic between nodes in different subnets is routed plainly, as the pool says (ipipMode and vxlanMode Never): it arrives only if the network between the subnets routes the pod blocks (BGP peering with the routers); unanswered traffic or SYN retransmissions here mean it does not'),
   asymmetric: def('encap.asymmetric', 'warning', 'the two directions between a pair of nodes are encapsulated differently: usually nodes registered with different prefixes; stateful firewalls and rp_filter may drop one direction'),
   wrongVni: def('vxlan.wrong_vni', 'error', 'VXLAN with a VNI other than Felix\'s VXLANVNI: the receiving vxlan.calico ignores it'),
   wrongPort: def('vxlan.wrong_port', 'error', 'VXLAN on a UDP port other than Felix\'s VXLANPort: the receiving vxlan.calico never sees it'),

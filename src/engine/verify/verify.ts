@@ -43,6 +43,8 @@ export interface FlowVerdict {
 export interface PairVerdict {
   from: string;
   to: string;
+  /** The IP family of the pod traffic: a dual-stack pair is two pairs, each judged by its own pool. */
+  family: Family;
   expected: string;
   seen: string[];
   verdict: 'ok' | 'mismatch';
@@ -215,7 +217,14 @@ export function verify(model: ClusterModel, input: VerifyInput): VerifyResult {
     const expectation = expectedEncapsulation(felix, dstPool, from, to);
     const expected = expectation.encapsulation;
     checkFlowHealth(i, f, seen, from, to, input.directionOf(f), raise);
-    if (expected === seen) return v('ok', expectation.reason, from, to, expected);
+    if (expected === seen) {
+      const family = familyOf(innerDst);
+      if (seen === 'plain' && !sameSubnet(from, to, family)) {
+        // As the pool says (Never), but across subnets: only a network that routes pod blocks carries it.
+        raise(FINDINGS.plainAcrossSubnetsByPool, i, f, `${from.name} -> ${to.name}: plain between subnets (${expectation.reason})`);
+      }
+      return v('ok', expectation.reason, from, to, expected);
+    }
     if (expected === 'wireguard') {
       raise(FINDINGS.unencrypted, i, f, `${from.name} -> ${to.name}: expected wireguard, seen ${seen} (${expectation.reason})`);
     } else if (seen === 'plain') {
@@ -236,10 +245,11 @@ export function verify(model: ClusterModel, input: VerifyInput): VerifyResult {
 
   const pairs = pairVerdicts(verdicts, flows);
   for (const p of pairs) {
-    const back = pairs.find((q) => q.from === p.to && q.to === p.from);
+    const back = pairs.find((q) => q.from === p.to && q.to === p.from && q.family === p.family);
     if (back && p.from < p.to && p.seen.join() !== back.seen.join()) {
-      const flowsOfPair = verdicts.filter((x) => x.verdict !== 'nodeport' && ((x.from === p.from && x.to === p.to) || (x.from === p.to && x.to === p.from)));
-      const message = `${p.from} -> ${p.to}: ${p.seen.join('+')}, ${p.to} -> ${p.from}: ${back.seen.join('+')}`;
+      const familyOfFlow = (x: FlowVerdict) => familyOf(flows[x.flow].innerDst ?? flows[x.flow].outerDst!);
+      const flowsOfPair = verdicts.filter((x) => x.verdict !== 'nodeport' && familyOfFlow(x) === p.family && ((x.from === p.from && x.to === p.to) || (x.from === p.to && x.to === p.from)));
+      const message = `${pairName(p)}: ${p.seen.join('+')}, ${pairName(back)}: ${back.seen.join('+')}`;
       for (const x of flowsOfPair) raise(FINDINGS.asymmetric, x.flow, flows[x.flow], message);
     }
   }
@@ -320,10 +330,12 @@ function pairVerdicts(verdicts: FlowVerdict[], flows: readonly FlowRecord[]): Pa
   const pairs = new Map<string, PairVerdict>();
   for (const v of verdicts) {
     if ((v.verdict !== 'ok' && v.verdict !== 'mismatch') || !v.from || !v.to || !v.expected) continue;
-    const key = `${v.from}\n${v.to}`;
+    const f = flows[v.flow];
+    const family = familyOf(f.innerDst ?? f.outerDst!);
+    const key = `${v.from}\n${v.to}\n${family}`;
     let p = pairs.get(key);
     if (!p) {
-      p = { from: v.from, to: v.to, expected: v.expected, seen: [], verdict: 'ok', flows: 0, packets: 0, reason: v.reason };
+      p = { from: v.from, to: v.to, family, expected: v.expected, seen: [], verdict: 'ok', flows: 0, packets: 0, reason: v.reason };
       pairs.set(key, p);
     }
     if (!p.seen.includes(v.seen)) p.seen.push(v.seen);
@@ -331,6 +343,11 @@ function pairVerdicts(verdicts: FlowVerdict[], flows: readonly FlowRecord[]): Pa
     p.flows++;
     p.packets += flows[v.flow].packets;
   }
-  return [...pairs.values()].sort((a, b) => (a.from === b.from ? a.to.localeCompare(b.to) : a.from.localeCompare(b.from)));
+  return [...pairs.values()].sort((a, b) => (a.from === b.from ? (a.to === b.to ? a.family - b.family : a.to.localeCompare(b.to)) : a.from.localeCompare(b.from)));
+}
+
+/** "kube-node01 -> kube-node04", with " (IPv6)" for the IPv6 pair of a dual-stack pair: the name expectations and JUnit use. */
+export function pairName(p: Pick<PairVerdict, 'from' | 'to' | 'family'>): string {
+  return `${p.from} -> ${p.to}${p.family === 6 ? ' (IPv6)' : ''}`;
 }
 
