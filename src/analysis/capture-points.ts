@@ -12,8 +12,9 @@
 // Per point: packets by direction and up to MAX_LINK_ADDRESSES distinct SLL link-layer addresses
 // (the engine recognises vxlan.calico by its VTEP MAC, Calico's pod veths by ee:ee:ee:ee:ee:ee).
 //
-// Per packet this is a compare against the previous packet's point (a capture of one device
-// never gets further) or a probe in a small open-addressing table of typed arrays: no objects.
+// Per packet this is a look in a small direct-mapped cache of recent points (a capture of one
+// device always hits the same entry; `-i any` interleaves a few devices, each in its own entry),
+// else a probe in an open-addressing table of typed arrays: no objects, no strings.
 import { DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN } from '../capture/reader.js';
 import type { DecodedPacket } from '../decode/packet.js';
 
@@ -77,6 +78,8 @@ const C_OUT = DIRECTION_OUT;
 const COUNTERS = 3;
 
 const EMPTY = -1;
+/** Entries of the recent-points cache (a power of two). */
+const RECENT = 16;
 
 export class CapturePointTable {
   readonly maxPoints: number;
@@ -91,14 +94,19 @@ export class CapturePointTable {
   private counters = new Float64Array(0);
   private addresses = new Float64Array(0);
   private addressCounts = new Uint8Array(0);
+  /** Per point and direction, the link-layer address last noted: a repeat needs no scan. */
+  private lastAddresses = new Float64Array(0);
   private slots = new Int32Array(0);
   private mask = 0;
-  // The previous packet's point: consecutive packets nearly always share one.
-  private lastInterface = -1;
-  private lastIfindex = -1;
-  private lastHatype = -1;
-  private lastAddress = -1;
+  // The previous packet's point: with one device, every packet's.
+  private lastInterface = NaN;
+  private lastIfindex = NaN;
+  private lastHatype = NaN;
+  private lastAddress = NaN;
   private lastId = -1;
+  // Recent points, direct-mapped by a cheap mix of the key; NaN keys match nothing.
+  private readonly recentKeys = new Float64Array(RECENT * KEY).fill(NaN);
+  private readonly recentIds = new Int32Array(RECENT);
 
   constructor(maxPoints = DEFAULT_MAX_POINTS) {
     this.maxPoints = Math.max(1, Math.min(MAX_POINT_ID, maxPoints));
@@ -117,15 +125,38 @@ export class CapturePointTable {
     const keyAddress = ifindex < 0 ? address : -1;
     let id = this.lastId;
     if (interfaceIndex !== this.lastInterface || ifindex !== this.lastIfindex || hatype !== this.lastHatype || keyAddress !== this.lastAddress) {
-      id = this.find(interfaceIndex, ifindex, hatype, keyAddress, linktype);
+      id = this.recentPoint(interfaceIndex, ifindex, hatype, keyAddress, linktype);
       this.lastInterface = interfaceIndex;
       this.lastIfindex = ifindex;
       this.lastHatype = hatype;
       this.lastAddress = keyAddress;
       this.lastId = id;
     }
-    this.counters[id * COUNTERS + direction]++;
-    if (address >= 0) this.noteAddress(id, address);
+    const c = id * COUNTERS + direction;
+    this.counters[c]++;
+    // Sent packets carry the device's own address, received ones their sender's: per direction
+    // the address rarely changes, so most packets skip the scan.
+    if (address >= 0 && address !== this.lastAddresses[c]) {
+      this.lastAddresses[c] = address;
+      this.noteAddress(id, address);
+    }
+    return id;
+  }
+
+  /** The point of a key, from the recent-points cache or else the table. */
+  private recentPoint(iface: number, ifindex: number, hatype: number, address: number, linktype: number): number {
+    const r = ((iface * 7) ^ ifindex ^ (hatype * 31) ^ address) & (RECENT - 1);
+    const rk = r * KEY;
+    const recent = this.recentKeys;
+    if (recent[rk + K_INTERFACE] === iface && recent[rk + K_IFINDEX] === ifindex && recent[rk + K_HATYPE] === hatype && recent[rk + K_ADDRESS] === address) {
+      return this.recentIds[r];
+    }
+    const id = this.find(iface, ifindex, hatype, address, linktype);
+    recent[rk + K_INTERFACE] = iface;
+    recent[rk + K_IFINDEX] = ifindex;
+    recent[rk + K_HATYPE] = hatype;
+    recent[rk + K_ADDRESS] = address;
+    this.recentIds[r] = id;
     return id;
   }
 
@@ -214,6 +245,7 @@ export class CapturePointTable {
     this.keys = grow(this.keys, new Float64Array(capacity * KEY), KEY);
     this.linktypes = grow(this.linktypes, new Int32Array(capacity), 1);
     this.counters = grow(this.counters, new Float64Array(capacity * COUNTERS), COUNTERS);
+    this.lastAddresses = grow(this.lastAddresses, new Float64Array(capacity * COUNTERS).fill(-1), COUNTERS);
     this.addresses = grow(this.addresses, new Float64Array(capacity * MAX_LINK_ADDRESSES), MAX_LINK_ADDRESSES);
     this.addressCounts = grow(this.addressCounts, new Uint8Array(capacity), 1);
     this.capacity = capacity;
