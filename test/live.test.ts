@@ -29,6 +29,7 @@ import {
   leftoverNamespaces,
   LAB_PREFIX,
   NODE_IP,
+  BLOCK,
   POD_IP,
   processesMatching,
   stillRunning,
@@ -426,6 +427,27 @@ describeLab('vxlan', (get) => {
     expect(flows.filter((f) => f.encapsulation !== 'vxlan').every((f) => f.outer === null)).toBe(true);
     for (const f of flows) expect([POD_IP.node01, POD_IP.node04]).toContain(f.inner.src);
     expectFileMatchesReport(out, doc, 12, 'pcapng');
+  }, TEST_TIMEOUT);
+
+  it('two interfaces with a model: PASS live, and the same verdict from verify of the -w pcapng (the decapsulated copies are judged on the uplink)', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'two-verdict.pcapng');
+    const model = ['--pool', '10.200.0.0/16', '--block-size', '24', '--vxlan', 'CrossSubnet', '--node', `kube-node01=${NODE_IP.node01}/24`, '--node', `kube-node04=${NODE_IP.node04}/24`, '--block', `kube-node01=${BLOCK.node01}`, '--block', `kube-node04=${BLOCK.node04}`];
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '-i', 'vxlan.calico', '--filter', 'udp port 4789 or icmp', '--count', '12', '-w', out, '--format', 'json', ...model]);
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const live = parseJson('live -i ens37 -i vxlan.calico with a model', e) as any;
+    expect(live.verify.result).toBe('pass');
+    expect(live.verify.points.map((p: { name: string; kind: string }) => `${p.name}:${p.kind}`).sort()).toEqual(['ens37:uplink', 'vxlan.calico:tunnel']);
+    expect(live.verify.flows.filter((f: { verdict: string }) => f.verdict === 'copy').length).toBeGreaterThan(0);
+    const v = spawnSync('node', [CLI, 'verify', out, ...model, '--format', 'json'], { encoding: 'utf8' });
+    expect(v.status, v.stderr).toBe(0);
+    const file = JSON.parse(v.stdout);
+    expect(file.verify.result).toBe(live.verify.result);
+    expect(file.verify.pairs).toEqual(live.verify.pairs);
+    expect(file.verify.flows.map((f: { verdict: string }) => f.verdict)).toEqual(live.verify.flows.map((f: { verdict: string }) => f.verdict));
   }, TEST_TIMEOUT);
 
   it('unknown interface: exit 2, one line naming it and listing the interfaces', () => {

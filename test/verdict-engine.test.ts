@@ -46,6 +46,19 @@ describe('the capture point is known without the file name', () => {
     expect(piped.doc.verify.pairs).toEqual(named.doc.verify.pairs);
     expect(piped.doc.verify.pairs.map((p: { seen: string[] }) => p.seen.join())).toContain('ipip');
   });
+
+  it('a vxlan.calico capture renamed capture.pcap: its Ethernet addresses are the VTEP MACs of the model', () => {
+    const renamed = join(dir, 'capture.pcap');
+    writeFileSync(renamed, readFileSync(join(ROOT, 'fixtures/vxlan-crosssubnet/node04-vxlan.calico.pcap')));
+    const model = ['--cluster', 'fixtures/cluster/calicoctl-nodes.yaml', '--cluster', 'fixtures/cluster/calicoctl-ippools.yaml', '--cluster', 'fixtures/cluster/blockaffinities.yaml'];
+    const withMacs = verifyJson([renamed, ...model]);
+    expect(withMacs.stderr).toBe('');
+    expect(withMacs.code).toBe(0);
+    expect(withMacs.doc.verify.points[0]).toMatchObject({ name: 'vxlan.calico', kind: 'tunnel', tunnel: 'vxlan' });
+    // Without VTEP MACs nothing says it is a tunnel device: judged as an uplink it fails, --device fixes it.
+    expect(verifyJson([renamed, '--cluster', REF]).code).toBe(1);
+    expect(verifyJson([renamed, '--cluster', REF, '--device', 'vxlan.calico']).code).toBe(0);
+  });
 });
 
 describe('results that cannot lie', () => {
@@ -200,5 +213,91 @@ describe('the same verdict from every command', () => {
     expect(solo.doc.verify.result).toBe('inconclusive');
     // The second capture stays inconclusive in the report, although the first taught node04's block.
     expect(page).toMatch(/INCONCLUSIVE/);
+  });
+});
+
+describe('kernel captures of every capture point (the namespace lab), judged where each packet was seen', () => {
+  const verdicts = (doc: { verify: { flows: { verdict: string }[] } }) => [...new Set(doc.verify.flows.map((f) => f.verdict))].sort();
+
+  for (const mode of ['vxlan', 'ipip'] as const) {
+    for (const file of ['node04-any.pcap', 'node04-any-sll.pcap']) {
+      it(`tcpdump -i any, ${mode.toUpperCase()} CrossSubnet, ${file}: PASS; tunnel-device and veth copies judged on the uplink`, () => {
+        const r = verifyJson([`fixtures/any-${mode}/${file}`, '--cluster', `fixtures/any-${mode}/cluster.yaml`]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.doc.capture.interfaces[0].linktype).toBe(file.includes('sll') ? 113 : 276);
+        const kinds = new Set(r.doc.verify.points.map((p: { kind: string }) => p.kind));
+        expect([...kinds].sort()).toEqual(['pod', 'tunnel', 'uplink']);
+        expect(r.doc.verify.points.filter((p: { kind: string }) => p.kind === 'tunnel').every((p: { tunnel: string }) => p.tunnel === mode)).toBe(true);
+        expect(verdicts(r.doc)).toContain('copy');
+        expect(r.doc.verify.findings).toEqual([]);
+        expect(r.doc.verify.captureNode).toEqual({ name: 'kube-node04', how: expect.stringMatching(/^inferred: its IP is in every tunnel packet/) });
+        // The uplink alone (tcpdump -i ens37 at the same time) gives the same pairs.
+        const uplink = verifyJson([`fixtures/any-${mode}/node04-ens37.pcap`, '--cluster', `fixtures/any-${mode}/cluster.yaml`]);
+        expect(r.doc.verify.pairs.map((p: { from: string; to: string; seen: string[] }) => `${p.from}>${p.to}:${p.seen}`)).toEqual(uplink.doc.verify.pairs.map((p: { from: string; to: string; seen: string[] }) => `${p.from}>${p.to}:${p.seen}`));
+      });
+    }
+  }
+
+  for (const file of ['node04-live.pcapng', 'node04-dumpcap.pcapng']) {
+    it(`-i ens37 -i vxlan.calico in one pcapng (${file}): each interface is its own capture point, PASS`, () => {
+      const r = verifyJson([`fixtures/pcapng-uplink-vxlan/${file}`, '--cluster', 'fixtures/pcapng-uplink-vxlan/cluster.yaml']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.doc.verify.points.map((p: { name: string; kind: string; how: string }) => [p.name, p.kind, p.how])).toEqual([
+        ['ens37', 'uplink', 'the capture interface name'],
+        ['vxlan.calico', 'tunnel', 'the capture interface name'],
+      ]);
+      expect(verdicts(r.doc)).toEqual(['copy', 'host', 'ok']);
+    });
+  }
+
+  it("TX checksum offload at the sender: a note on the sender's capture, nothing at the receiver; the same wrong checksum received is an error", () => {
+    const sender = verifyJson(['fixtures/tx-offload-sender/node01-ens37.pcap', '--cluster', 'fixtures/tx-offload-sender/cluster.yaml']);
+    expect(sender.code).toBe(0);
+    expect(sender.doc.totals.checksumOffloadSuspects + sender.doc.totals.badChecksums).toBe(9);
+    expect([...new Set(sender.doc.verify.findings.map((f: { code: string; severity: string }) => `${f.code} ${f.severity}`))]).toEqual(['checksum.tx_offload info']);
+    expect(sender.doc.verify.findings[0].message).toMatch(/sent by kube-node01$/);
+    const receiver = verifyJson(['fixtures/tx-offload-sender/node04-ens37.pcap', '--cluster', 'fixtures/tx-offload-sender/cluster.yaml']);
+    expect(receiver.code).toBe(0);
+    expect(receiver.doc.verify.findings).toEqual([]);
+    // Told that the sender's capture was taken on node04 (the receiver), the same packets are received corrupt.
+    const asReceived = verifyJson(['fixtures/tx-offload-sender/node01-ens37.pcap', '--cluster', 'fixtures/tx-offload-sender/cluster.yaml', '--capture-node', 'kube-node04']);
+    expect(asReceived.code).toBe(1);
+    expect([...new Set(asReceived.doc.verify.findings.map((f: { code: string }) => f.code))]).toEqual(['checksum.bad_outer_udp']);
+  });
+
+  it('FelixConfiguration vxlanPort 4790 (kernel capture): the objects as exported, PASS; the default port FAILs', () => {
+    const r = verifyJson(['fixtures/vxlan-port-4790/node04-ens37.pcap', '--cluster', 'fixtures/vxlan-port-4790/model']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.doc.verify.model.felix.vxlanPort).toBe(4790);
+    expect(r.doc.flows.filter((f: { encapsulation: string }) => f.encapsulation === 'vxlan').length).toBeGreaterThan(0);
+    const wrong = verifyJson(['fixtures/vxlan-port-4790/node04-ens37.pcap', '--cluster', 'fixtures/vxlan-port-4790/cluster.yaml', '--felix-vxlan-port', '4789']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.doc.verify.findings.map((f: { code: string }) => f.code)).toContain('vxlan.wrong_port');
+  });
+
+  it('dual stack: IPv4 and IPv6 pods in vxlan.calico and vxlan-v6.calico (outer IPv6), each pair judged by its own pool', () => {
+    const r = verifyJson(['fixtures/dual-stack-vxlan/node04-ens37.pcap', '--cluster', 'fixtures/dual-stack-vxlan/cluster.yaml']);
+    expect(r.code, r.stderr).toBe(0);
+    const v6 = r.doc.verify.pairs.filter((p: { family: number }) => p.family === 6);
+    expect(v6.length).toBeGreaterThan(0);
+    expect(v6.every((p: { seen: string[]; reason: string }) => p.seen.join() === 'vxlan' && /pool \S+: vxlanMode CrossSubnet, .* outside .*'s \/64/.test(p.reason))).toBe(true);
+    expect(r.doc.flows.some((f: { outer: { src: string } | null }) => f.outer?.src.includes(':'))).toBe(true);
+  });
+
+  it('plain IPv6 pod traffic across subnets: a warning under its own Never pool, a FAIL under the CrossSubnet pool it needed', () => {
+    const own = verifyJson(['fixtures/ipv6-plain-cross-subnet/node04-ens37.pcap', '--cluster', 'fixtures/ipv6-plain-cross-subnet/cluster.yaml']);
+    expect(own.code).toBe(0);
+    expect(own.doc.verify.findings.map((f: { code: string; severity: string }) => [f.code, f.severity])).toEqual([['routing.plain_across_subnets', 'warning']]);
+    const intended = write('ipv6-crosssubnet.yaml', readFileSync(join(ROOT, 'fixtures/ipv6-plain-cross-subnet/cluster.yaml'), 'utf8').replace(/(cidr: "?fd[^\n]*\n(?:[^\n]*\n)*?\s*vxlanMode: )Never/, '$1CrossSubnet'));
+    const r = verifyJson(['fixtures/ipv6-plain-cross-subnet/node04-ens37.pcap', '--cluster', intended]);
+    expect(r.code).toBe(1);
+    expect(r.doc.verify.findings.map((f: { code: string }) => f.code)).toContain('encap.plain_across_subnets');
+  });
+
+  it('eBPF NodePort forwarding (kernel capture): VNI 0xca11c0 is recognised, PASS', () => {
+    const r = verifyJson(['fixtures/ebpf-nodeport/node04-ens37.pcap', '--cluster', 'fixtures/ebpf-nodeport/model']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.doc.verify.flows.filter((f: { verdict: string }) => f.verdict === 'nodeport').length).toBeGreaterThan(0);
+    expect([...new Set(r.doc.verify.findings.map((f: { code: string }) => f.code))]).toEqual(['ebpf.nodeport_forwarding']);
   });
 });

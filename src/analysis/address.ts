@@ -66,3 +66,10 @@ export function formatAddressWords(family: number, w0: number, w1: number, w2: n
 export function formatIpAddress(b: Uint8Array, family: number, offset: number, which: 0 | 1): string {
   return family === 4 ? formatIpv4(b, offset + 12 + 4 * which) : formatIpv6(b, offset + 8 + 16 * which);
 }
+
+/** "aa:bb:cc:dd:ee:ff" for a 48-bit MAC held in a double. */
+export function formatMac(value: number): string {
+  const parts: string[] = [];
+  for (let i = 5; i >= 0; i--) parts.push((Math.floor(value / 2 ** (8 * i)) & 0xff).toString(16).padStart(2, '0'));
+  return parts.join(':');
+}

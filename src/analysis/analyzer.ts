@@ -3,19 +3,24 @@
 // faults are counted the same way.
 import { issueRecord, ISSUES, Severity, type IssueRecord, type IssueSink } from '../issues.js';
 import type { DecodedPacket } from '../decode/packet.js';
-import { FlowTable } from './flows.js';
+import { FlowTable, pointWord } from './flows.js';
+import { CapturePointTable, packetDirection } from './capture-points.js';
 
 /** Detailed issue records kept per run; counts are always complete. */
 const MAX_ISSUE_RECORDS = 100;
 
 export interface AnalyzerOptions {
   maxFlows?: number;
+  /** Capture points tracked individually (default 4096); further ones share one overflow point. */
+  maxCapturePoints?: number;
   /** Stop at the first malformed packet or file fault. */
   strict?: boolean;
 }
 
 export class CaptureAnalyzer implements IssueSink {
   readonly flows: FlowTable;
+  /** Where packets were captured: interface, SLL device, direction counts (capture-points.ts). */
+  readonly points: CapturePointTable;
   packets = 0;
   wireBytes = 0;
   capturedBytes = 0;
@@ -40,6 +45,7 @@ export class CaptureAnalyzer implements IssueSink {
 
   constructor(options: AnalyzerOptions = {}) {
     this.flows = new FlowTable(options.maxFlows);
+    this.points = new CapturePointTable(options.maxCapturePoints);
     this.strict = options.strict ?? false;
   }
 
@@ -58,19 +64,11 @@ export class CaptureAnalyzer implements IssueSink {
   /** The fault that ended the read early, if any (truncated file, absurd record length...). */
   readFault: IssueRecord | null = null;
 
-  /** Adds one decoded packet. `fileOffset` is where the packet's bytes start in the file. */
-  add(p: DecodedPacket, packetNumber: number, fileOffset: number, tsSec: number, tsNsec: number): void {
-    this.packets++;
-    this.wireBytes += p.wireLen;
-    this.capturedBytes += p.caplen;
-    if (tsSec < this.firstSec || (tsSec === this.firstSec && tsNsec < this.firstNsec)) {
-      this.firstSec = tsSec;
-      this.firstNsec = tsNsec;
-    }
-    if (tsSec > this.lastSec || (tsSec === this.lastSec && tsNsec > this.lastNsec)) {
-      this.lastSec = tsSec;
-      this.lastNsec = tsNsec;
-    }
+  /**
+   * Reports the packet's issues; true when one of them makes it malformed. Kept out of add(),
+   * which runs for every packet: a smaller add() is inlined into the pipeline's loop.
+   */
+  private countIssues(p: DecodedPacket, packetNumber: number, fileOffset: number): boolean {
     let malformed = false;
     let cut = false;
     for (let i = 0; i < p.issueCount; i++) {
@@ -82,14 +80,38 @@ export class CaptureAnalyzer implements IssueSink {
     }
     if (malformed) this.malformedPackets++;
     if (cut) this.snaplenCutPackets++;
+    return malformed;
+  }
+
+  /**
+   * Adds one decoded packet. `fileOffset` is where the packet's bytes start in the file;
+   * `interfaceIndex` and `linktype` name its capture interface, `recordedDirection` is what the
+   * capture file said of its direction (pcapng epb_flags; 0 when nothing).
+   */
+  add(p: DecodedPacket, packetNumber: number, fileOffset: number, tsSec: number, tsNsec: number,
+    interfaceIndex = 0, linktype = -1, recordedDirection = 0): void {
+    this.packets++;
+    this.wireBytes += p.wireLen;
+    this.capturedBytes += p.caplen;
+    if (tsSec < this.firstSec || (tsSec === this.firstSec && tsNsec < this.firstNsec)) {
+      this.firstSec = tsSec;
+      this.firstNsec = tsNsec;
+    }
+    if (tsSec > this.lastSec || (tsSec === this.lastSec && tsNsec > this.lastNsec)) {
+      this.lastSec = tsSec;
+      this.lastNsec = tsNsec;
+    }
+    const malformed = p.issueCount !== 0 && this.countIssues(p, packetNumber, fileOffset);
     if (p.fragment) this.fragments++;
     this.badChecksums += p.badChecksums;
     this.checksumOffloadSuspects += p.offloadSuspects;
+    const direction = packetDirection(recordedDirection, p);
+    const point = this.points.add(interfaceIndex, linktype, p, direction);
     if (p.ipCount === 0) {
       this.nonIpPackets++;
       this.nonIpByEtherType.set(p.etherType, (this.nonIpByEtherType.get(p.etherType) ?? 0) + 1);
       return;
     }
-    this.flows.add(p, packetNumber, tsSec, tsNsec, malformed);
+    this.flows.add(p, packetNumber, tsSec, tsNsec, malformed, pointWord(point, direction));
   }
 }

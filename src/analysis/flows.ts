@@ -1,8 +1,10 @@
-// The flow table: packets aggregated per (encapsulation, outer src/dst, VNI, inner src/dst,
-// protocol, ports). Keys are 20 32-bit words hashed into an open-addressing table of typed
+// The flow table: packets aggregated per (capture point, direction, encapsulation, outer src/dst,
+// VNI, inner src/dst, protocol, ports). Keys are 22 32-bit words hashed into an open-addressing table of typed
 // arrays, so the per-packet cost is a hash and a compare, with no strings and no objects.
 import { ipv4, ipv6, type Address } from '../net/address.js';
+import { formatMac } from './address.js';
 import type { DecodedPacket } from '../decode/packet.js';
+import type { Direction } from './capture-points.js';
 
 // Key layout (words):
 const K_ENCAP = 0; // tunnel types, 4 bits each, outermost lowest (0 = plain)
@@ -14,13 +16,17 @@ const K_INNER_SRC = 11;
 const K_INNER_DST = 15;
 const K_PORTS = 19; // sport << 16 | dport; for a tunnel with no inner IP, the inner EtherType or KIND_ value
 const K_TUNNEL_PORT = 20; // UDP destination port of the outermost UDP tunnel (VXLAN 4789 or 8472...), or 0
-// Word 21 is padding: the hash reads words in pairs.
-export const KEY_WORDS = 22;
+const K_POINT = 21; // capture point id << 2 | direction (capture-points.ts); 0 for a one-interface capture
+export const KEY_WORDS = 22; // even: the hash reads words in pairs
 
 const EMPTY = -1;
 
 /** A flow as reports see it. */
 export interface FlowRecord {
+  /** Capture point id (CaptureAnalyzer.points): where the flow's packets were captured. */
+  point: number;
+  /** Direction at the capture point: 0 unknown, 1 in, 2 out (pcapng epb_flags, SLL packet type). */
+  direction: Direction;
   encapsulation: number;
   tunnelCount: number;
   outerFamily: number;
@@ -108,10 +114,10 @@ export class FlowTable {
    * Adds a decoded packet to its flow. Returns the flow id, or -1 when the packet has no IP
    * header at all (not a flow) or the table is full.
    */
-  add(p: DecodedPacket, packetNumber: number, tsSec: number, tsNsec: number, malformed: boolean): number {
+  add(p: DecodedPacket, packetNumber: number, tsSec: number, tsNsec: number, malformed: boolean, pointWord = 0): number {
     if (p.ipCount === 0) return -1;
     const key = this.key;
-    const h = fillKey(p, key);
+    const h = fillKey(p, key, pointWord);
     const keys = this.keys;
     const slots = this.slots;
     const mask = this.mask;
@@ -226,6 +232,8 @@ export class FlowTable {
     const addr = (family: number, at: number): Address | null =>
       family === 0 ? null : family === 4 ? ipv4(k[b + at]) : ipv6(k[b + at], k[b + at + 1], k[b + at + 2], k[b + at + 3]);
     return {
+      point: k[b + K_POINT] >>> 2,
+      direction: (k[b + K_POINT] & 3) as Direction,
       encapsulation: k[b + K_ENCAP],
       tunnelCount: st[s + S_TUNNELS],
       outerFamily,
@@ -268,8 +276,11 @@ export class FlowTable {
   }
 }
 
-/** Fills the flow key of a decoded packet (which has at least one IP header); returns its hash. */
-export function fillKey(p: DecodedPacket, key: Uint32Array): number {
+/**
+ * Fills the flow key of a decoded packet (which has at least one IP header); returns its hash.
+ * `pointWord` is the capture point id << 2 | direction (pointWord() below).
+ */
+export function fillKey(p: DecodedPacket, key: Uint32Array, pointWord = 0): number {
   const view = p.view;
   let outerFamily = 0;
   let vni = 0;
@@ -291,7 +302,7 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
   key[K_ENCAP] = p.encapChain;
   key[K_VNI] = vni;
   key[K_TUNNEL_PORT] = p.tunnelPort < 0 ? 0 : p.tunnelPort;
-  key[21] = 0;
+  key[K_POINT] = pointWord;
   const inner = p.innerIp;
   if (inner >= 0) {
     const family = p.ipFamily[inner];
@@ -307,6 +318,11 @@ export function fillKey(p: DecodedPacket, key: Uint32Array): number {
   return hashKey(key, 0);
 }
 
+/** The flow key word of a capture point and a direction. */
+export function pointWord(point: number, direction: Direction): number {
+  return ((point << 2) | direction) >>> 0;
+}
+
 /** The raw key of the outermost GRE tunnel that has one, or -1. */
 function outerGreKey(p: DecodedPacket): number {
   for (let i = 0; i < p.tunnelCount; i++) if (p.tunnelKey[i] >= 0) return p.tunnelKey[i];
@@ -316,12 +332,6 @@ function outerGreKey(p: DecodedPacket): number {
 /** A 48-bit MAC read big-endian into a double (exact below 2^53). */
 function readMac(view: DataView, o: number): number {
   return view.getUint16(o, false) * 4294967296 + view.getUint32(o + 2, false);
-}
-
-function formatMac(value: number): string {
-  const parts: string[] = [];
-  for (let i = 5; i >= 0; i--) parts.push((Math.floor(value / 2 ** (8 * i)) & 0xff).toString(16).padStart(2, '0'));
-  return parts.join(':');
 }
 
 /** Total length of the inner IP packet as its header says (IPv6: payload + 40), or 0. */

@@ -18,6 +18,10 @@ export interface RecordInfo {
   interfaceId: number;
   caplen: number;
   origLen: number;
+  /** Index of the interface in the run's interface list; interfaceId where absent (one section, live). */
+  interfaceIndex?: number;
+  /** Direction the capture recorded (CaptureReader.direction: 0 unknown, 1 in, 2 out); 0 where absent. */
+  direction?: number;
 }
 
 /** Called for every packet after it was decoded and counted; the bytes are valid only during the call. */
@@ -38,7 +42,8 @@ export class PacketProcessor {
   process(record: RecordInfo, bytes: Uint8Array, view: DataView, offset: number, fileOffset: number, linktype: number): boolean {
     const packet = this.packet;
     this.decoder.decode(packet, bytes, view, offset, record.caplen, record.origLen, linktype);
-    this.analyzer.add(packet, record.packetNumber, fileOffset, record.tsSec, record.tsNsec);
+    this.analyzer.add(packet, record.packetNumber, fileOffset, record.tsSec, record.tsNsec,
+      record.interfaceIndex ?? record.interfaceId, linktype, record.direction ?? 0);
     if (this.observe) this.observe(record, packet);
     return this.analyzer.strictViolation === null;
   }

@@ -13,7 +13,16 @@ const OPT_ENDOFOPT = 0;
 const OPT_SHB_USERAPPL = 4;
 const OPT_IF_NAME = 2;
 const OPT_IF_TSRESOL = 9;
+const OPT_EPB_FLAGS = 2;
 const EPB_FIXED_LEN = 32; // 28 bytes of fields + trailing length
+/** epb_flags option with its 32-bit value and the end-of-options marker. */
+const EPB_FLAGS_OPTION_LEN = 4 + 4 + 4;
+
+/** epb_flags word for a packet direction (draft-ietf-opsawg-pcapng section 4.3.1, bits 0-1). */
+export const EPB_FLAGS_INBOUND = 0x1;
+export const EPB_FLAGS_OUTBOUND = 0x2;
+/** No epb_flags option at all (the default): readers take the direction as not available. */
+export const NO_EPB_FLAGS = -1;
 
 export interface PcapngInterface {
   linktype: number;
@@ -91,9 +100,10 @@ export class PcapngWriter {
 
   /**
    * Appends an EPB.  tsFrac is in the interface's resolution units (micro-
-   * seconds by default, nanoseconds with tsresol 9).
+   * seconds by default, nanoseconds with tsresol 9).  flags, when not
+   * NO_EPB_FLAGS, is written as the epb_flags option (EPB_FLAGS_INBOUND ...).
    */
-  writePacket(ifaceId: number, data: Uint8Array, tsSec: number, tsFrac = 0, origLen = data.length): void {
+  writePacket(ifaceId: number, data: Uint8Array, tsSec: number, tsFrac = 0, origLen = data.length, flags = NO_EPB_FLAGS): void {
     const iface = this.ifaces[ifaceId];
     if (!iface) throw new RangeError(`no interface ${ifaceId}`);
     if (tsFrac < 0 || tsFrac >= iface.unitsPerSec) throw new RangeError(`sub-second timestamp ${tsFrac} out of range`);
@@ -101,17 +111,17 @@ export class PcapngWriter {
     if (whole + tsFrac <= Number.MAX_SAFE_INTEGER) {
       const units = whole + tsFrac;
       const high = Math.floor(units / 0x100000000);
-      this.writeEpb(ifaceId, iface, data, high, units - high * 0x100000000, origLen);
+      this.writeEpb(ifaceId, iface, data, high, units - high * 0x100000000, origLen, flags);
     } else {
-      this.writePacketUnits(ifaceId, data, BigInt(tsSec) * BigInt(iface.unitsPerSec) + BigInt(tsFrac), origLen);
+      this.writePacketUnits(ifaceId, data, BigInt(tsSec) * BigInt(iface.unitsPerSec) + BigInt(tsFrac), origLen, flags);
     }
   }
 
   /** Appends an EPB with the timestamp given directly in interface units. */
-  writePacketUnits(ifaceId: number, data: Uint8Array, units: bigint, origLen = data.length): void {
+  writePacketUnits(ifaceId: number, data: Uint8Array, units: bigint, origLen = data.length, flags = NO_EPB_FLAGS): void {
     const iface = this.ifaces[ifaceId];
     if (!iface) throw new RangeError(`no interface ${ifaceId}`);
-    this.writeEpb(ifaceId, iface, data, Number(units >> 32n), Number(units & 0xffffffffn), origLen);
+    this.writeEpb(ifaceId, iface, data, Number(units >> 32n), Number(units & 0xffffffffn), origLen, flags);
   }
 
   get packets(): number {
@@ -140,10 +150,12 @@ export class PcapngWriter {
     this.out.closeSync();
   }
 
-  private writeEpb(ifaceId: number, iface: IfaceState, data: Uint8Array, high: number, low: number, origLen: number): void {
+  private writeEpb(ifaceId: number, iface: IfaceState, data: Uint8Array, high: number, low: number, origLen: number, flags: number): void {
+    if (flags !== NO_EPB_FLAGS && !(Number.isInteger(flags) && flags >= 0 && flags <= 0xffffffff)) throw new RangeError(`epb_flags ${flags} is not a 32-bit word`);
     const caplen = iface.snaplen !== 0 && data.length > iface.snaplen ? iface.snaplen : data.length;
     const padded = (caplen + 3) & ~3;
-    const total = EPB_FIXED_LEN + padded;
+    const optionsLen = flags === NO_EPB_FLAGS ? 0 : EPB_FLAGS_OPTION_LEN;
+    const total = EPB_FIXED_LEN + padded + optionsLen;
     const { view, at } = this.begin(PCAPNG_BLOCK.EPB, total);
     const le = this.le;
     view.setUint32(at + 8, ifaceId, le);
@@ -154,6 +166,14 @@ export class PcapngWriter {
     const buf = this.out.buf;
     buf.set(caplen === data.length ? data : data.subarray(0, caplen), at + 28);
     buf.fill(0, at + 28 + caplen, at + 28 + padded);
+    if (optionsLen !== 0) {
+      // Written in place, not through writeOptions: no per-packet arrays.
+      const o = at + 28 + padded;
+      view.setUint16(o, OPT_EPB_FLAGS, le);
+      view.setUint16(o + 2, 4, le);
+      view.setUint32(o + 4, flags, le);
+      view.setUint32(o + 8, 0, le); // opt_endofopt, length 0
+    }
     this.end(at, total);
     this.out.bufferedPackets++;
     this.count++;

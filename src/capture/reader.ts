@@ -23,6 +23,11 @@ export interface CaptureInterface {
 
 export type CaptureFormat = 'pcap' | 'pcapng';
 
+/** Direction of a packet as the capture recorded it (pcapng epb_flags bits 0-1): unknown, in, out. */
+export const DIRECTION_UNKNOWN = 0;
+export const DIRECTION_IN = 1;
+export const DIRECTION_OUT = 2;
+
 /** The input is not a capture this reader can read at all (exit code 2). */
 export class CaptureFormatError extends Error {
   constructor(message: string, readonly offset: number) {
@@ -61,6 +66,8 @@ const OPT_ENDOFOPT = 0;
 const OPT_IF_NAME = 2;
 const OPT_IF_TSRESOL = 9;
 const OPT_IF_TSOFFSET = 14;
+/** epb_flags (and the obsolete PB's pack_flags): a 32-bit word, bits 0-1 the direction. */
+const OPT_EPB_FLAGS = 2;
 
 /** The largest packet libpcap and Wireshark accept by default (MAXIMUM_SNAPLEN / WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const MAX_STANDARD_CAPLEN = 262144;
@@ -94,8 +101,16 @@ export class CaptureReader {
   origLen = 0;
   tsSec = 0;
   tsNsec = 0;
+  /** Interface id within the current pcapng section (0 for pcap). */
   interfaceId = 0;
+  /** Index of the packet's interface in `allInterfaces` (differs from interfaceId after a second section). */
+  interfaceIndex = 0;
   linktype = 0;
+  /**
+   * DIRECTION_IN / DIRECTION_OUT from the pcapng epb_flags option (pack_flags of an obsolete PB),
+   * DIRECTION_UNKNOWN when the block has none or says "not available" (pcap, SPB, most writers).
+   */
+  direction = DIRECTION_UNKNOWN;
   /** File offset of the record (pcap record header / pcapng block) holding the packet. */
   recordOffset = 0;
   /** File offset of the packet's first byte: add a layer's offset inside the packet for error messages. */
@@ -132,6 +147,8 @@ export class CaptureReader {
   private pcapRecordHeaderLen = PCAP_RECORD_HEADER_LEN;
   private pcapNanoseconds = false;
   private pcapMaxCaplen = MAX_STANDARD_CAPLEN;
+  /** allInterfaces.length when the current pcapng section began: its interface ids start there. */
+  private sectionInterfaceBase = 0;
 
   private constructor(
     private readonly source: ByteSource,
@@ -265,6 +282,8 @@ export class CaptureReader {
     this.origLen = origLen;
     this.dataOffset = pos + hdrLen;
     this.interfaceId = 0;
+    this.interfaceIndex = 0;
+    this.direction = DIRECTION_UNKNOWN;
     this.linktype = this.interfaces[0].linktype;
     if (caplen > this.interfaces[0].snaplen && this.interfaces[0].snaplen !== 0) {
       this.sink.report(ID_PCAP_CAPLEN_SNAPLEN, this.packetNumber, this.recordOffset + 8, caplen, this.interfaces[0].snaplen);
@@ -374,6 +393,7 @@ export class CaptureReader {
       return false;
     }
     this.interfaces.length = 0; // interface ids are per section
+    this.sectionInterfaceBase = this.allInterfaces.length;
     this.walkOptions(pos + 24, pos + blockLen - 4, () => {});
     return true;
   }
@@ -443,7 +463,9 @@ export class CaptureReader {
     }
     const ifaceId = view.getUint32(pos + 8, le);
     const caplen = view.getUint32(pos + 20, le);
-    return this.takePacket(pos, ifaceId, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), caplen, view.getUint32(pos + 24, le), pos + 28, blockLen - 32);
+    if (!this.takePacket(pos, ifaceId, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), caplen, view.getUint32(pos + 24, le), pos + 28, blockLen - 32)) return false;
+    this.direction = this.packetFlagsDirection(pos + 28 + ((caplen + 3) & ~3), pos + blockLen - 4);
+    return true;
   }
 
   private takeObsoletePacket(pos: number, blockLen: number): boolean {
@@ -454,7 +476,41 @@ export class CaptureReader {
       return false;
     }
     const ifaceId = view.getUint16(pos + 8, le);
-    return this.takePacket(pos, ifaceId, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), view.getUint32(pos + 20, le), view.getUint32(pos + 24, le), pos + 28, blockLen - 32);
+    const caplen = view.getUint32(pos + 20, le);
+    if (!this.takePacket(pos, ifaceId, view.getUint32(pos + 12, le), view.getUint32(pos + 16, le), caplen, view.getUint32(pos + 24, le), pos + 28, blockLen - 32)) return false;
+    this.direction = this.packetFlagsDirection(pos + 28 + ((caplen + 3) & ~3), pos + blockLen - 4);
+    return true;
+  }
+
+  /**
+   * The direction bits of the epb_flags option among the options in [start, end) of a packet
+   * block (draft-ietf-opsawg-pcapng section 4.3.1: bits 0-1, 00 not available, 01 inbound,
+   * 10 outbound; 11 is not defined and read as unknown: Wireshark's wiretap/wtap.h names only
+   * PACK_FLAGS_DIRECTION_UNKNOWN/INBOUND/OUTBOUND). Most blocks carry no options at all: then
+   * this is one comparison. No closure, no allocation.
+   */
+  private packetFlagsDirection(start: number, end: number): number {
+    if (start >= end) return DIRECTION_UNKNOWN;
+    const view = this.view;
+    const le = this.littleEndian;
+    let p = start;
+    while (p + 4 <= end) {
+      const code = view.getUint16(p, le);
+      const len = view.getUint16(p + 2, le);
+      if (code === OPT_ENDOFOPT) break;
+      const padded = (len + 3) & ~3;
+      if (p + 4 + padded > end) {
+        this.sink.report(ID_NG_BAD_OPTION, this.packetNumber, this.fileBase + p + 2, len, end - p - 4,
+          `option ${code} of length ${len} runs past the end of its block`);
+        break;
+      }
+      if (code === OPT_EPB_FLAGS && len === 4) {
+        const bits = view.getUint32(p + 4, le) & 3;
+        return bits === 3 ? DIRECTION_UNKNOWN : bits;
+      }
+      p += 4 + padded;
+    }
+    return DIRECTION_UNKNOWN;
   }
 
   private takeSimplePacket(pos: number, blockLen: number): boolean {
@@ -471,6 +527,8 @@ export class CaptureReader {
     this.packetNumber++;
     this.recordOffset = this.fileBase + pos;
     this.interfaceId = 0;
+    this.interfaceIndex = this.sectionInterfaceBase;
+    this.direction = DIRECTION_UNKNOWN; // an SPB has no options
     this.linktype = this.interfaces[0].linktype;
     this.caplen = caplen;
     this.origLen = origLen;
@@ -497,6 +555,7 @@ export class CaptureReader {
     this.packetNumber = packetNumber;
     this.recordOffset = this.fileBase + pos;
     this.interfaceId = iface.id;
+    this.interfaceIndex = this.sectionInterfaceBase + ifaceId;
     this.linktype = iface.linktype;
     this.caplen = caplen;
     this.origLen = origLen;

@@ -84,7 +84,8 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
   }
   const verdicts = docs.filter((d): d is VerifyDocument => 'verify' in d);
   const failing = verdicts.filter((d) => d.verify.result === 'fail').length;
-  io.stdout(`wrote ${opts.html}: ${docs.length} capture(s), ${docs.reduce((n, d) => n + d.totals.flows, 0)} flows${verdicts.length ? `, ${failing} of ${verdicts.length} failing verification` : ''}${correlation ? `, ${correlation.matched} packets matched and ${correlation.lost} lost across captures` : ''}\n`);
+  const inconclusive = verdicts.filter((d) => d.verify.result === 'inconclusive').length;
+  io.stdout(`wrote ${opts.html}: ${docs.length} capture(s), ${docs.reduce((n, d) => n + d.totals.flows, 0)} flows${verdicts.length ? `, ${failing} of ${verdicts.length} failing verification` : ''}${inconclusive ? `, ${inconclusive} inconclusive` : ''}${correlation ? `, ${correlation.matched} packets matched and ${correlation.lost} lost across captures` : ''}\n`);
   return EXIT_OK;
 }
 

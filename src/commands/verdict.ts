@@ -3,30 +3,22 @@
 import type { CaptureRun } from '../analysis/pipeline.js';
 import type { FlowRecord } from '../analysis/flows.js';
 import { judgeCapture, type JudgeOptions, type Judgement } from '../engine/judge.js';
-import { DIRECTION_UNKNOWN, type PointFacts } from '../engine/capture-point.js';
+import { pointFactsOf, type PointFacts } from '../engine/capture-point.js';
 import type { ClusterModel } from '../model/cluster.js';
 import { buildDocument, type AnalysisDocument } from '../report/document.js';
 import { buildVerifyDocument, type VerifyDocument } from '../report/verify-report.js';
 
-export interface Verdict {
-  doc: VerifyDocument;
-  judgement: Judgement;
-}
-
-/** What the capture says about its capture points. */
-export function pointFacts(run: Pick<CaptureRun, 'interfaces'>): PointFacts[] {
-  // One point per capture until flows carry their interface: a single interface names it.
-  const only = run.interfaces.length === 1 ? run.interfaces[0] : undefined;
-  const first = run.interfaces[0];
-  return [{ id: 0, interfaceName: only?.name ?? null, linktype: first?.linktype ?? 1, ifIndex: -1, hatype: -1, linkAddresses: [] }];
+/** What the capture says about each of its capture points. */
+export function pointFacts(run: Pick<CaptureRun, 'interfaces' | 'analyzer'>): PointFacts[] {
+  return pointFactsOf(run.analyzer.points.records(), run.interfaces);
 }
 
 export function judgeRun(run: CaptureRun, records: readonly FlowRecord[], model: ClusterModel, options: JudgeOptions): Judgement {
   return judgeCapture(model, {
     flows: records,
     points: pointFacts(run),
-    pointIdOf: () => 0,
-    recordedDirectionOf: () => DIRECTION_UNKNOWN,
+    pointIdOf: (f) => f.point,
+    recordedDirectionOf: (f) => f.direction,
     file: run.file,
   }, options);
 }

@@ -24,6 +24,8 @@ const ID_INVALID_LENGTH_TYPE = issueId('eth.invalid_length_type');
 const MAX_8023_LENGTH = 1500;
 /** Linux cooked captures name 802.2 LLC frames with this pseudo protocol (ETH_P_802_2). */
 const SLL_PROTO_802_2 = 0x0004;
+/** Address length of an Ethernet-like device in the SLL header: the address is then a MAC. */
+const SLL_MAC_LENGTH = 6;
 
 /** Hands an EtherType to its decoder, remembering it for packets that carry no IP. */
 export function dispatchEtherType(p: DecodedPacket, t: DissectorTables, etherType: number): number {
@@ -137,12 +139,17 @@ export function decodeMpls(p: DecodedPacket, _t: DissectorTables): number {
  * Linux cooked capture v1, LINKTYPE_LINUX_SLL (113), 16 bytes:
  *  0         2        4           6                 14        16
  *  | pkttype | ARPHRD | addr len  | address (8)     | protocol |
+ * (https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL.html). pkttype is the kernel's
+ * sll_pkttype (PACKET_HOST 0 ... PACKET_OUTGOING 4), ARPHRD the device's hardware type.
  */
 export function decodeSll(p: DecodedPacket, t: DissectorTables): number {
   if (isShort(p, 16, ID_SLL_TRUNC)) return L_NONE;
   const o = p.off;
   p.pushLayer(L_SLL, o);
-  p.sllPacketType = (p.bytes[o] << 8) | p.bytes[o + 1];
+  const b = p.bytes;
+  p.sllPacketType = (b[o] << 8) | b[o + 1];
+  p.sllHatype = (b[o + 2] << 8) | b[o + 3];
+  if (b[o + 4] === 0 && b[o + 5] === SLL_MAC_LENGTH) p.sllAddress = readMac(p.view, o + 6);
   p.off = o + 16;
   return dispatchSllProtocol(p, t, (p.bytes[o + 14] << 8) | p.bytes[o + 15]);
 }
@@ -151,15 +158,24 @@ export function decodeSll(p: DecodedPacket, t: DissectorTables): number {
  * Linux cooked capture v2, LINKTYPE_LINUX_SLL2 (276), 20 bytes (what `tcpdump -i any` writes):
  *  0          2          4           8        10        11         12              20
  *  | protocol | reserved | ifindex   | ARPHRD | pkttype | addr len | address (8)   |
+ * (https://www.tcpdump.org/linktypes/LINKTYPE_LINUX_SLL2.html)
  */
 export function decodeSll2(p: DecodedPacket, t: DissectorTables): number {
   if (isShort(p, 20, ID_SLL_TRUNC)) return L_NONE;
   const o = p.off;
   p.pushLayer(L_SLL2, o);
+  const b = p.bytes;
   p.sllIfindex = p.view.getUint32(o + 4, false);
-  p.sllPacketType = p.bytes[o + 10];
+  p.sllHatype = (b[o + 8] << 8) | b[o + 9];
+  p.sllPacketType = b[o + 10];
+  if (b[o + 11] === SLL_MAC_LENGTH) p.sllAddress = readMac(p.view, o + 12);
   p.off = o + 20;
   return dispatchSllProtocol(p, t, (p.bytes[o] << 8) | p.bytes[o + 1]);
+}
+
+/** A 48-bit MAC read big-endian into a double (exact below 2^53). */
+function readMac(view: DataView, o: number): number {
+  return view.getUint16(o, false) * 4294967296 + view.getUint32(o + 2, false);
 }
 
 /** SLL's protocol field is an EtherType, or a Linux ETH_P_ value below 0x0600 (ETH_P_802_2: LLC). */

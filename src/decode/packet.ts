@@ -77,9 +77,16 @@ export class DecodedPacket {
    */
   etherType = -1;
 
-  /** Linux cooked capture metadata (SLL/SLL2), -1 where absent. */
+  /** Linux cooked capture metadata (SLL/SLL2), -1 where absent: packet type (PACKET_HOST ... PACKET_OUTGOING), ifindex (SLL2 only). */
   sllPacketType = -1;
   sllIfindex = -1;
+  /** ARPHRD_ type of the device the packet was captured on (if_arp.h: 1 Ethernet, 768 IPIP tunl0, 772 loopback, 65534 none), -1 where absent. */
+  sllHatype = -1;
+  /**
+   * The SLL/SLL2 link-layer address when it is 6 bytes long (the frame's source MAC; for an outgoing
+   * packet the sending device's), as a 48-bit number in a double; -1 where absent or of another length.
+   */
+  sllAddress = -1;
   vlanId = -1;
 
   issueCount = 0;
@@ -114,6 +121,8 @@ export class DecodedPacket {
     this.offloadSuspects = 0;
     this.sllPacketType = -1;
     this.sllIfindex = -1;
+    this.sllHatype = -1;
+    this.sllAddress = -1;
     this.vlanId = -1;
     this.issueCount = 0;
   }

@@ -9,6 +9,8 @@
 //   type (RAW with no outer tunnel is a tunnel device), the file name, and last the default: an
 //   uplink.
 import type { FlowRecord } from '../analysis/flows.js';
+import type { CapturePoint } from '../analysis/capture-points.js';
+import { formatMac } from '../analysis/address.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import type { ClusterIndex } from './cluster-index.js';
 import { T_IPIP, T_VXLAN } from '../decode/layers.js';
@@ -34,6 +36,21 @@ export interface PointFacts {
   hatype: number;
   /** Link-layer addresses seen at this point (SLL source addresses), lowercase "aa:bb:...". */
   linkAddresses: readonly string[];
+}
+
+/** The facts of a capture's points as the analyzer counted them, with the names of their interfaces. */
+export function pointFactsOf(points: readonly CapturePoint[], interfaces: readonly { linktype: number; name?: string | null }[]): PointFacts[] {
+  return points.map((p) => {
+    const iface = p.interface >= 0 ? interfaces[p.interface] : undefined;
+    return {
+      id: p.id,
+      interfaceName: iface?.name ?? null,
+      linktype: p.linktype >= 0 ? p.linktype : iface?.linktype ?? 1,
+      ifIndex: p.ifIndex,
+      hatype: p.hatype,
+      linkAddresses: p.linkAddresses.map(formatMac),
+    };
+  });
 }
 
 export interface ResolvedPoint {
@@ -71,6 +88,8 @@ export interface PointContext {
   model: ClusterModel | null;
   /** VTEP MACs seen inside VXLAN in this capture (inner Ethernet), lowercase. */
   vtepMacs: ReadonlySet<string>;
+  /** Points that carry tunnel packets with their outer header: whatever else they look like, uplinks. */
+  outerPoints?: ReadonlySet<number>;
 }
 
 /** Resolves every capture point of a capture. */
@@ -84,10 +103,17 @@ function resolvePoint(p: PointFacts, count: number, ctx: PointContext, vteps: Re
   const named = (name: string, how: string): ResolvedPoint => ({ id: p.id, name, ...deviceOfName(name), how });
   if (ctx.device !== undefined && (count === 1 || p.interfaceName === null)) return named(ctx.device, '--device');
   if (p.interfaceName !== null && p.interfaceName !== 'any') return named(p.interfaceName, 'the capture interface name');
+  const carriesOuter = ctx.outerPoints?.has(p.id) ?? false;
   if (LINKTYPE_SLL.includes(p.linktype)) {
     const label = p.ifIndex >= 0 ? `ifindex ${p.ifIndex}` : p.linkAddresses.length ? `link address ${p.linkAddresses[0]}` : 'any';
     if (p.hatype === ARPHRD_TUNNEL) return { id: p.id, name: `tunl0? (${label})`, kind: 'tunnel', tunnel: 'ipip', how: 'the cooked header: ARPHRD_TUNNEL is an IPIP device' };
-    if (p.hatype === ARPHRD_NONE) return { id: p.id, name: `wireguard.cali? (${label})`, kind: 'tunnel', tunnel: 'wireguard', how: 'the cooked header: ARPHRD_NONE is a WireGuard device' };
+    if (p.hatype === ARPHRD_NONE) {
+      // WireGuard devices are ARPHRD_NONE, and so is a TUN device carrying IPIP: the model decides.
+      return wireguardByModel(ctx.model)
+        ? { id: p.id, name: `wireguard.cali? (${label})`, kind: 'tunnel', tunnel: 'wireguard', how: 'the cooked header: ARPHRD_NONE is a WireGuard (or TUN) device, and WireGuard is the one the model enables' }
+        : { id: p.id, name: `tunl0? (${label})`, kind: 'tunnel', tunnel: 'ipip', how: 'the cooked header: ARPHRD_NONE is a TUN-style tunnel device, and the model enables no WireGuard' };
+    }
+    if (carriesOuter) return { id: p.id, name: label, kind: 'uplink', tunnel: null, how: 'it carries tunnel packets with their outer header: an uplink' };
     if (p.hatype === ARPHRD_ETHER || p.hatype < 0) {
       const vtep = p.linkAddresses.find((a) => vteps.has(a));
       if (vtep) return { id: p.id, name: `vxlan.calico? (${label})`, kind: 'tunnel', tunnel: 'vxlan', how: `the cooked header: link address ${vtep} is a node's VTEP MAC` };
@@ -98,23 +124,28 @@ function resolvePoint(p: PointFacts, count: number, ctx: PointContext, vteps: Re
   if (LINKTYPE_RAW.includes(p.linktype)) {
     const fromFile = fileDevice(ctx.file);
     if (fromFile && fromFile.kind === 'tunnel') return { ...named(fromFile.name, 'the file name'), id: p.id };
-    const wireguard = ctx.model !== null && (ctx.model.felix.wireguardEnabled || ctx.model.felix.wireguardEnabledV6) && !ctx.model.pools.some((x) => x.ipipMode !== 'Never');
-    return wireguard
+    return wireguardByModel(ctx.model)
       ? { id: p.id, name: 'wireguard.cali', kind: 'tunnel', tunnel: 'wireguard', how: 'the link type: RAW IP is a tunnel device, and WireGuard is the one the model enables' }
       : { id: p.id, name: 'tunl0', kind: 'tunnel', tunnel: 'ipip', how: 'the link type: RAW IP is a tunnel device (tunl0)' };
   }
   const fromFile = fileDevice(ctx.file);
   if (fromFile) return named(fromFile.name, 'the file name');
-  if (p.linkAddresses.some((a) => vteps.has(a))) return { id: p.id, name: 'vxlan.calico', kind: 'tunnel', tunnel: 'vxlan', how: "the Ethernet addresses are the nodes' VTEP MACs" };
+  if (!carriesOuter && p.linkAddresses.some((a) => vteps.has(a))) return { id: p.id, name: 'vxlan.calico', kind: 'tunnel', tunnel: 'vxlan', how: "the Ethernet addresses are the nodes' VTEP MACs" };
   return { id: p.id, name: null, kind: 'uplink', tunnel: null, how: 'default (an Ethernet capture is an uplink)' };
 }
 
-/** A Calico device named in a capture's file name (node04-tunl0.pcap), or null. */
+/** A RAW or ARPHRD_NONE tunnel device is WireGuard when the model enables it and no pool uses IPIP. */
+function wireguardByModel(model: ClusterModel | null): boolean {
+  return model !== null && (model.felix.wireguardEnabled || model.felix.wireguardEnabledV6) && !model.pools.some((x) => x.ipipMode !== 'Never');
+}
+
+/** A device named in a capture's file name (node04-tunl0.pcap, node04-ens37.pcap), or null. */
 function fileDevice(file: string): { name: string; kind: PointKind } | null {
   const base = file.split('/').pop() ?? '';
-  const m = /(tunl\d*|vxlan-v6\.calico|vxlan\.calico|wireguard\.cali)/.exec(base);
-  if (m) return { name: m[1], kind: 'tunnel' };
-  return null;
+  const tunnel = /(tunl\d*|vxlan-v6\.calico|vxlan\.calico|wireguard\.cali)/.exec(base);
+  if (tunnel) return { name: tunnel[1], kind: 'tunnel' };
+  const uplink = /(ens\d+\w*|eth\d+|eno\d+|enp\w+|bond\d+)/.exec(base);
+  return uplink ? { name: uplink[1], kind: 'uplink' } : null;
 }
 
 export interface CaptureNode {

@@ -37,7 +37,9 @@ export interface Judgement {
 export function judgeCapture(model: ClusterModel, input: JudgeInput, options: JudgeOptions = {}): Judgement {
   const vtepMacs = new Set<string>();
   for (const f of input.flows) if (f.vtepMacs) vtepMacs.add(f.vtepMacs.src).add(f.vtepMacs.dst);
-  const points = resolvePoints(input.points, { device: options.device, file: input.file, model, vtepMacs });
+  const outerPoints = new Set<number>();
+  for (const f of input.flows) if (f.outerSrc !== null) outerPoints.add(input.pointIdOf(f));
+  const points = resolvePoints(input.points, { device: options.device, file: input.file, model, vtepMacs, outerPoints });
   const byId = new Map(points.map((p) => [p.id, p]));
   const fallback: ResolvedPoint = points[0] ?? { id: 0, name: null, kind: 'uplink', tunnel: null, how: 'default' };
   const pointOf = (f: FlowRecord) => byId.get(input.pointIdOf(f)) ?? fallback;

@@ -4,6 +4,8 @@ import { ISSUES } from '../issues.js';
 import { linkTypeName } from '../decode/dispatch.js';
 import { encapsulationName, etherTypeName, protocolName } from '../decode/layers.js';
 import type { FlowRecord } from '../analysis/flows.js';
+import type { CapturePoint } from '../analysis/capture-points.js';
+import { formatMac } from '../analysis/address.js';
 import type { CaptureRun } from '../analysis/pipeline.js';
 import { isoTime } from '../capture/time.js';
 import { TOOL_VERSION } from '../version.js';
@@ -11,7 +13,15 @@ import { formatAddress } from '../net/address.js';
 
 export const SCHEMA_VERSION = 1;
 
+/** Direction of a flow's packets at its capture point, as the JSON document spells it. */
+export type DirectionName = 'in' | 'out' | null;
+const DIRECTION_NAMES: DirectionName[] = [null, 'in', 'out'];
+
 export interface FlowView {
+  /** Id of the capture point (capture.points) the flow's packets were captured at. */
+  point: number;
+  /** Direction at that point (pcapng epb_flags, SLL packet type); null when the capture does not say. */
+  direction: DirectionName;
   encapsulation: string;
   outer: { src: string; dst: string } | null;
   vni: number | null;
@@ -41,6 +51,8 @@ export interface FlowView {
 
 export function flowView(f: FlowRecord): FlowView {
   return {
+    point: f.point,
+    direction: DIRECTION_NAMES[f.direction],
     encapsulation: encapsulationName(f.encapsulation),
     outer: f.outerSrc === null ? null : { src: formatAddress(f.outerSrc), dst: formatAddress(f.outerDst!) },
     vni: f.vni,
@@ -69,6 +81,40 @@ export function flowView(f: FlowRecord): FlowView {
   };
 }
 
+/** A capture point in the JSON document (capture.points). */
+export interface CapturePointView {
+  id: number;
+  /** Index into capture.interfaces; -1 for the overflow point. */
+  interface: number;
+  linktype: number;
+  /** SLL2 interface index on the capturing host, -1 where absent. */
+  ifIndex: number;
+  /** ARPHRD_ type from SLL/SLL2, -1 where absent. */
+  hatype: number;
+  /** Distinct SLL link-layer addresses seen (at most 8), "aa:bb:cc:dd:ee:ff". */
+  linkAddresses: string[];
+  packets: number;
+  in: number;
+  out: number;
+  /** True for the point that collects packets once 4096 points exist. */
+  overflow: boolean;
+}
+
+export function capturePointView(p: CapturePoint): CapturePointView {
+  return {
+    id: p.id,
+    interface: p.interface,
+    linktype: p.linktype,
+    ifIndex: p.ifIndex,
+    hatype: p.hatype,
+    linkAddresses: p.linkAddresses.map(formatMac),
+    packets: p.packets,
+    in: p.in,
+    out: p.out,
+    overflow: p.overflow,
+  };
+}
+
 export interface EncapsulationTotals {
   packets: number;
   bytes: number;
@@ -85,6 +131,7 @@ export interface AnalysisDocument {
     bytesRead: number;
     endedEarly: boolean;
     interfaces: { id: number; linktype: number; linktypeName: string; snaplen: number; name: string | null; timestampResolution: string }[];
+    points: CapturePointView[];
   };
   totals: {
     packets: number;
@@ -151,6 +198,7 @@ export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = 
         name: i.name ?? null,
         timestampResolution: `${i.tsBase}^-${i.tsExponent}`,
       })),
+      points: a.points.records().map(capturePointView),
     },
     totals: {
       packets: a.packets,

@@ -20,7 +20,7 @@ import { TOOL_VERSION } from '../../version.js';
 import type { ClusterModel } from '../../model/cluster.js';
 import { ipv4, ipv4Value, parseAddress } from '../../net/address.js';
 import { ClusterIndex } from '../cluster-index.js';
-import { resolvePoints } from '../capture-point.js';
+import { pointFactsOf, resolvePoints } from '../capture-point.js';
 import { formatIdentity, innerIdentity, NO_IDENTITY } from './identity.js';
 import { CORRELATE_SCHEMA_VERSION, type CorrelateDocument, type CorrelatedCapture, type CorrelatedPacket, type DecapsulationCheck, type CorrelatedPair } from './types.js';
 
@@ -281,6 +281,16 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   const resolveNodes = () => {
     if (nodesResolved) return;
     nodesResolved = true;
+    // The capture points seen so far, resolved as verify resolves them: a capture with an uplink
+    // among its points (`-i any`, a pcapng of ens37 and vxlan.calico) sees outer headers.
+    for (const s of streams) {
+      const facts = pointFactsOf(s.processor.analyzer.points.records(), s.reader.allInterfaces);
+      if (facts.length <= 1) continue; // one point: decided up front from its interface and file
+      const points = resolvePoints(facts, { file: s.info.file, model: options.model, vtepMacs: new Set() });
+      const uplink = points.find((p) => p.kind === 'uplink');
+      s.info.kind = uplink ? 'uplink' : points.some((p) => p.kind === 'tunnel') ? 'tunnel' : s.info.kind;
+      s.info.device = [...new Set(points.map((p) => p.name ?? '?'))].join(', ');
+    }
     // The node IP is in every tunnel packet of an uplink capture, as source or destination. With
     // traffic in one direction only both addresses qualify: take one no other capture took.
     const taken = new Set<number>();
