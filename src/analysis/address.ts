@@ -1,5 +1,8 @@
 // Formatting IP addresses straight from packet bytes (only for reports: the hot path keeps
 // addresses as 32-bit words).
+import { formatIpv6Groups } from '../net/address.js';
+
+export { formatIpv6Groups };
 
 export function formatIpv4(b: Uint8Array, o: number): string {
   return `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}`;
@@ -7,41 +10,6 @@ export function formatIpv4(b: Uint8Array, o: number): string {
 
 export function formatIpv4Word(w: number): string {
   return `${w >>> 24}.${(w >>> 16) & 0xff}.${(w >>> 8) & 0xff}.${w & 0xff}`;
-}
-
-/** RFC 5952 text form: lowercase, leading zeros dropped, the longest run (>= 2) of zero groups as "::". */
-export function formatIpv6Groups(groups: ArrayLike<number>): string {
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  // IPv4-mapped and IPv4-compatible forms print the last 32 bits dotted, as inet_ntop does.
-  if (bestStart === 0 && (bestLen === 5 && groups[5] === 0xffff || bestLen === 6 && groups[6] !== 0)) {
-    const v4 = `${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`;
-    return bestLen === 5 ? `::ffff:${v4}` : `::${v4}`;
-  }
-  const parts: string[] = [];
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      parts.push(i === 0 ? ':' : '');
-      i += bestLen - 1;
-      if (i === 7) parts.push('');
-      continue;
-    }
-    parts.push(groups[i].toString(16));
-  }
-  return parts.join(':');
 }
 
 export function formatIpv6(b: Uint8Array, o: number): string {
