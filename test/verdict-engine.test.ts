@@ -301,3 +301,24 @@ describe('kernel captures of every capture point (the namespace lab), judged whe
     expect([...new Set(r.doc.verify.findings.map((f: { code: string }) => f.code))]).toEqual(['ebpf.nodeport_forwarding']);
   });
 });
+
+describe('correlate places captures with the engine', () => {
+  it('dual stack: captures whose busiest outer addresses are IPv6 are placed on their nodes, and packets match both ways', () => {
+    const c = 'fixtures/dual-stack-vxlan';
+    const r = cli(['correlate', `${c}/node02-ens37.pcap`, `${c}/node04-ens37.pcap`, '--cluster', `${c}/cluster.yaml`, '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.captures.map((x: { node: string; kind: string }) => `${x.node}:${x.kind}`)).toEqual(['kube-node02:uplink', 'kube-node04:uplink']);
+    expect(doc.lost).toBe(0);
+    expect(doc.pairs.map((p: { from: string; to: string; matched: number }) => `${p.from}>${p.to}`)).toEqual(['kube-node02>kube-node04', 'kube-node04>kube-node02']);
+    expect(doc.pairs.every((p: { matched: number }) => p.matched > 0)).toBe(true);
+  });
+
+  it('a tcpdump -i any capture next to a plain uplink one: its points resolved as verify resolves them (an uplink among them)', () => {
+    const r = cli(['correlate', 'fixtures/any-vxlan/node04-any.pcap', 'fixtures/any-vxlan/node04-ens37.pcap', '--cluster', 'fixtures/any-vxlan/cluster.yaml', '--format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.captures[0].kind).toBe('uplink');
+    expect(doc.captures[0].device).toMatch(/^ifindex 2, .*cali\? \(ifindex 4\)/);
+  });
+});

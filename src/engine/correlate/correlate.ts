@@ -260,7 +260,9 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     let node = nodeOfAddressMemo.get(key);
     if (node !== undefined) return node;
     const text = formatAddressKey(key);
-    const n = index && key < IPV4_KEYS ? index.nodeByIp(ipv4(key)) : null;
+    // IPv4 keys are the address itself; an IPv6 key is a hash, its text parsed once (memoized).
+    const address = key < IPV4_KEYS ? ipv4(key) : parseAddress(text);
+    const n = index && address !== null ? index.nodeByIp(address) : null;
     if (n) node = n.name;
     else node = streams.find((x) => x.info.node !== null && (x.info.node === text || nodeKeys.get(x.info.node) === key))?.info.node ?? text;
     nodeOfAddressMemo.set(key, node);
@@ -307,8 +309,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
       if (s.info.node !== null && best !== null) nodeKeys.set(s.info.node, best);
       if (s.info.node === null) {
         if (best !== null) {
-          const n = index && best < IPV4_KEYS ? index.nodeByIp(ipv4(best)) : null;
-          s.info.node = n ? n.name : formatAddressKey(best);
+          s.info.node = nodeOfAddress(best);
         } else if (options.model) {
           const base = s.info.file.split('/').pop() ?? '';
           const byName = options.model.nodes.find((n) => base.includes(n.name) || base.includes(n.name.split('-').pop()!));
