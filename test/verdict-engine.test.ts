@@ -108,6 +108,17 @@ describe('the cluster as users export it, on kernel captures', () => {
     }
   });
 
+  it('two pool files with the same name and different modes: a warning naming both files; the later decides', () => {
+    const always = write('pool-always.yaml', 'apiVersion: crd.projectcalico.org/v1\nkind: IPPool\nmetadata: {name: default-ipv4-ippool}\nspec: {cidr: 10.200.0.0/16, blockSize: 24, vxlanMode: Always}\n');
+    const nodes = ['--cluster', 'fixtures/cluster/calicoctl-nodes.yaml', '--cluster', 'fixtures/cluster/blockaffinities.yaml'];
+    const r = verifyJson(['fixtures/vxlan-crosssubnet/node02-ens37.pcap', ...nodes, '--cluster', 'fixtures/cluster/calicoctl-ippools.yaml', '--cluster', always]);
+    expect(r.stderr).toContain(`calico-pcap: warning: pool 10.200.0.0/16 is defined twice: default-ipv4-ippool 10.200.0.0/16 /24 ipipMode=Never vxlanMode=CrossSubnet (fixtures/cluster/calicoctl-ippools.yaml (IPPool default-ipv4-ippool)) and default-ipv4-ippool 10.200.0.0/16 /24 ipipMode=Never vxlanMode=Always (${always} (IPPool default-ipv4-ippool)); the later is used`);
+    expect(r.doc.verify.model.warnings).toHaveLength(1);
+    // Under the later (Always) the same-subnet plain traffic of this CrossSubnet capture fails.
+    expect(r.code).toBe(1);
+    expect(r.doc.verify.findings.map((f: { code: string }) => f.code)).toContain('encap.plain_where_tunnel_expected');
+  });
+
   it('a support bundle with other kinds and stale affinities: notes on stderr, the verdict unchanged', () => {
     const bundle = write('bundle.yaml', [
       readFileSync(join(ROOT, 'fixtures/cluster/calicoctl-nodes.yaml'), 'utf8'),
