@@ -81,6 +81,7 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
 export function exitOf(result: 'pass' | 'fail' | 'inconclusive', hint: string | null, file: string, io: CliIo): number {
   if (result === 'pass') return EXIT_OK;
   if (result === 'fail') return EXIT_VIOLATION;
-  io.stderr(`calico-pcap: ${file}: inconclusive: ${hint ?? 'pod traffic could not be judged'}\n`);
+  // The hint names nodes from the model files: escaped first, so that a newline in a name cannot split the line.
+  io.stderr(`calico-pcap: ${file}: inconclusive: ${terminalSafe(hint ?? 'pod traffic could not be judged')}\n`);
   return EXIT_INCONCLUSIVE;
 }
