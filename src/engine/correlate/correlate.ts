@@ -656,7 +656,7 @@ export function disjointWarnings(captures: CorrelatedCapture[]): string[] {
     // The clock alone when all the times fall on one day (UTC), else the date too.
     const oneDay = times.every((t) => t.slice(0, 10) === times[0].slice(0, 10));
     const clock = (t: string) => (oneDay ? t.slice(11, 23) : `${t.slice(0, 10)} ${t.slice(11, 23)}`);
-    const shown = (x: CorrelatedCapture) => `${x.file} (${clock(x.firstTime ?? '')}-${clock(x.lastTime ?? '')} UTC)`;
+    const shown = (x: CorrelatedCapture) => `${inputName(x.file)} (${clock(x.firstTime ?? '')}-${clock(x.lastTime ?? '')} UTC)`;
     const list = others.length === 1 ? shown(others[0]) : `${others.slice(0, -1).map(shown).join(', ')} or ${shown(others[others.length - 1])}`;
     lines.push(others.length === 1 && c.id < others[0].id
       ? `${shown(c)} and ${list} do not overlap in time: packets between them are not judged`
@@ -678,7 +678,7 @@ export function captureIssuesWarning(c: CorrelatedCapture): string | null {
     parts.push(`${c.malformedPackets} malformed packets (${named}), correlated as far as they decode`);
   }
   if (c.snaplenCutPackets > 0) parts.push(`${c.snaplenCutPackets} packets cut by the snapshot length (one cut within the first 48 bytes after its inner IP header cannot match its whole copy)`);
-  return parts.length === 0 ? null : `${c.file}: ${parts.join('; ')}; calico-pcap analyze lists them`;
+  return parts.length === 0 ? null : `${inputName(c.file)}: ${parts.join('; ')}; calico-pcap analyze lists them`;
 }
 
 function summarize(values: number[]): CorrelatedPair['latency'] {
