@@ -7,7 +7,6 @@
 // (file names, interface names, addresses, messages) and is escaped.
 import { createHash } from 'node:crypto';
 import type { CorrelateDocument } from '../engine/correlate/types.js';
-import { contains, parseAddress, parseCidr, type Address, type Cidr } from '../net/address.js';
 import type { AnalysisDocument, FlowView } from './document.js';
 import type { VerifyDocument } from './verify-report.js';
 import { BIDI_CONTROLS } from './terminal-safe.js';
@@ -104,44 +103,24 @@ export interface ClusterGraph {
   edges: (GraphEdge & { encapsulation: string; verdict: 'ok' | 'mismatch' | 'none' })[];
 }
 
-/** Node names from the verify models; IPs of tunnel endpoints (and plain flows' endpoints) otherwise. */
+/**
+ * Node names as the verdict engine resolved them (from the verify models); the addresses of
+ * tunnel endpoints (and plain flows' endpoints) as the analysis printed them otherwise. Nothing is
+ * parsed back from text: who is who is the engine's answer.
+ */
 export function buildClusterGraph(captures: (AnalysisDocument | VerifyDocument)[]): ClusterGraph {
   const nodes = new Map<string, GraphNode>();
-  const exact = new Map<Address, string>();
-  const blocks: { cidr: Cidr; node: string }[] = [];
   for (const doc of captures) {
     if (!isVerify(doc)) continue;
     for (const n of doc.verify.model.nodes) {
-      if (!nodes.has(n.name)) {
-        const details = [n.address, n.ipv6Address].filter((a) => a !== null).map((a) => `address ${a}`);
-        if (n.blocks.length) details.push(`blocks ${n.blocks.join(', ')}`);
-        if (n.vxlanTunnelAddr) details.push(`vxlan.calico ${n.vxlanTunnelAddr}`);
-        if (n.ipipTunnelAddr) details.push(`tunl0 ${n.ipipTunnelAddr}`);
-        nodes.set(n.name, { name: n.name, address: n.address ?? n.ipv6Address ?? '', inModel: true, traffic: false, details });
-      }
-      for (const a of [n.address, n.ipv6Address]) {
-        const ip = a === null ? null : parseCidr(a, true)?.address ?? null;
-        if (ip !== null && !exact.has(ip)) exact.set(ip, n.name);
-      }
-      for (const t of [n.ipipTunnelAddr, n.vxlanTunnelAddr, n.vxlanTunnelAddrV6]) {
-        const tip = t === null ? null : parseAddress(t);
-        if (tip !== null && !exact.has(tip)) exact.set(tip, n.name);
-      }
-      for (const b of n.blocks) {
-        const c = parseCidr(b);
-        if (c) blocks.push({ cidr: c.cidr, node: n.name });
-      }
-    }
-    for (const l of doc.verify.model.learnedBlocks) {
-      const c = parseCidr(l.block);
-      if (c) blocks.push({ cidr: c.cidr, node: l.node });
+      if (nodes.has(n.name)) continue;
+      const details = [n.address, n.ipv6Address].filter((a) => a !== null).map((a) => `address ${a}`);
+      if (n.blocks.length) details.push(`blocks ${n.blocks.join(', ')}`);
+      if (n.vxlanTunnelAddr) details.push(`vxlan.calico ${n.vxlanTunnelAddr}`);
+      if (n.ipipTunnelAddr) details.push(`tunl0 ${n.ipipTunnelAddr}`);
+      nodes.set(n.name, { name: n.name, address: n.address ?? n.ipv6Address ?? '', inModel: true, traffic: false, details });
     }
   }
-  const nameOf = (address: string): string => {
-    const ip = parseAddress(address);
-    if (ip === null) return address;
-    return exact.get(ip) ?? blocks.find((b) => contains(b.cidr, ip))?.node ?? address;
-  };
   const touch = (name: string) => {
     const n = nodes.get(name);
     if (n) n.traffic = true;
@@ -177,8 +156,8 @@ export function buildClusterGraph(captures: (AnalysisDocument | VerifyDocument)[
       const ends = (fv: VerifyDocument['verify']['flows'][number]): [string, string] | null => {
         const f = doc.flows[fv.flow];
         if (!f) return null;
-        const from = fv.from ?? (f.outer ? nameOf(f.outer.src) : null);
-        const to = fv.to ?? (f.outer ? nameOf(f.outer.dst) : null);
+        const from = fv.from ?? f.outer?.src ?? null;
+        const to = fv.to ?? f.outer?.dst ?? null;
         return from === null || to === null || from === to ? null : [from, to];
       };
       for (const fv of v.flows) {
@@ -209,8 +188,8 @@ export function buildClusterGraph(captures: (AnalysisDocument | VerifyDocument)[
       for (const f of doc.flows) {
         const ends = f.outer ?? f.inner;
         if (!ends) continue;
-        const from = nameOf(ends.src);
-        const to = nameOf(ends.dst);
+        const from = ends.src;
+        const to = ends.dst;
         if (from !== to) add(from, to, f, f.encapsulation, 'main', false, null);
       }
     }
@@ -244,9 +223,11 @@ interface Box {
 const overlap = (p: Box, q: Box) => Math.max(0, Math.min(p.x + p.w, q.x + q.w) - Math.max(p.x, q.x)) * Math.max(0, Math.min(p.y + p.h, q.y + q.h) - Math.max(p.y, q.y));
 
 /** The shortest distinct form of node names: their common prefix ("kube-") dropped. */
-function shortNames(names: string[]): Map<string, string> {
+function shortNames(nodes: GraphNode[]): Map<string, string> {
+  const names = nodes.map((x) => x.name);
   const out = new Map(names.map((n) => [n, n]));
-  if (names.length < 2 || names.some((n) => parseAddress(n) !== null)) return out;
+  // Only model nodes have names to shorten: a node outside the model is named by its address.
+  if (names.length < 2 || nodes.some((x) => !x.inModel)) return out;
   let prefix = names[0];
   for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
   const cut = prefix.search(/[-._][^-._]*$/) + 1; // keep whole words: cut after the last separator
@@ -278,7 +259,7 @@ function renderGraph(graph: ClusterGraph): string {
     const w = boxW.get(node.name)!;
     return { x: p.x - w / 2 - 4, y: p.y - boxH / 2 - 4, w: w + 8, h: boxH + 8 };
   });
-  const short = shortNames(graph.nodes.map((x) => x.name));
+  const short = shortNames(graph.nodes);
 
   const lines: string[] = [];
   const labels: string[] = [];

@@ -18,7 +18,7 @@ import { ISSUES, Severity } from '../../issues.js';
 import { isoTime } from '../../capture/time.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { ClusterModel } from '../../model/cluster.js';
-import { ipv4, ipv4Value, parseAddress } from '../../net/address.js';
+import { ipv4, ipv4Value, ipv6, parseAddress, type Address } from '../../net/address.js';
 import { ClusterIndex } from '../cluster-index.js';
 import { pointFactsOf, resolvePoints } from '../capture-point.js';
 import { formatIdentity, innerIdentity, NO_IDENTITY } from './identity.js';
@@ -128,6 +128,8 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   const streams: Stream[] = [];
   // IPv6 outer addresses have no 32-bit key: their text, made once per distinct address.
   const ipv6Names = new Map<number, string>();
+  /** The IPv6 address behind each key, for the model lookups (once per address, never per packet). */
+  const ipv6Addresses = new Map<number, Address>();
 
   const addressKey = (b: Uint8Array, family: number, offset: number, which: 0 | 1): number => {
     if (family === 4) {
@@ -142,7 +144,11 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
       l = Math.imul(l ^ b[k] ^ (k - o), 0x01000193);
     }
     const key = IPV4_KEYS * (1 + (h >>> 12)) + (l >>> 0);
-    if (!ipv6Names.has(key)) ipv6Names.set(key, formatIpv6(b, o));
+    if (!ipv6Names.has(key)) {
+      ipv6Names.set(key, formatIpv6(b, o));
+      const v = new DataView(b.buffer, b.byteOffset + o, 16);
+      ipv6Addresses.set(key, ipv6(v.getUint32(0), v.getUint32(4), v.getUint32(8), v.getUint32(12)));
+    }
     return key;
   };
   const formatAddressKey = (key: number): string => (key < IPV4_KEYS ? formatIpv4Word(key) : ipv6Names.get(key) ?? '?');
@@ -261,7 +267,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     if (node !== undefined) return node;
     const text = formatAddressKey(key);
     // IPv4 keys are the address itself; an IPv6 key is a hash, its text parsed once (memoized).
-    const address = key < IPV4_KEYS ? ipv4(key) : parseAddress(text);
+    const address = key < IPV4_KEYS ? ipv4(key) : ipv6Addresses.get(key) ?? null;
     const n = index && address !== null ? index.nodeByIp(address) : null;
     if (n) node = n.name;
     else node = streams.find((x) => x.info.node !== null && (x.info.node === text || nodeKeys.get(x.info.node) === key))?.info.node ?? text;
