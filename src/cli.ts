@@ -95,7 +95,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .description('follow each inner packet across captures taken at the same time on several nodes: matched, lost, one-way latency, decapsulation')
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
-      .addOption(shared.window('sightings of one inner packet further apart than this are different packets (2s, 500ms)'))
+      .addOption(shared.window('sightings of one inner packet further apart than this are different packets (2s, 500ms, 2m, 1h)'))
       .option('--window-packets <n>', 'most inner packets held in the window at once; when full, the oldest is judged early (with a warning)', parsePositive(50_000_000), DEFAULT_WINDOW_PACKETS)
       .addOption(shared.vxlanPort())
       .option('--fail-on-loss', 'exit 1 when a packet was lost between nodes or not decapsulated')
@@ -113,7 +113,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
       .requiredOption('--html <file>', 'the HTML file to write')
       .option('--title <text>', 'the report title')
-      .addOption(shared.window('correlation window when several captures are given (2s, 500ms)'))
+      .addOption(shared.window('correlation window when several captures are given (2s, 500ms, 2m, 1h)'))
       .addOption(shared.vxlanPort())
       .addOption(shared.debug()),
   ).action(async (captures: string[], opts: ReportCommandOptions) => {

@@ -271,7 +271,15 @@ describe('correlate errors', () => {
   it('a bad window', () => {
     const r = spawnSync('node', [CLI, 'correlate', 'a.pcap', '--window', 'soon'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('calico-pcap: --window "soon" is not a duration (2s, 500ms, 1.5)\n');
+    expect(r.stderr).toBe('calico-pcap: --window "soon" is not a duration (2s, 500ms, 1.5, 2m, 1h)\n');
+  });
+  it('a window in minutes or hours, as kubectl writes durations', () => {
+    const c = 'fixtures/vxlan-crosssubnet';
+    for (const [text, seconds] of [['2m', 120], ['1h', 3600], ['1.5', 1.5], ['500ms', 0.5]] as const) {
+      const r = spawnSync('node', [CLI, 'correlate', `${c}/node02-ens37.pcap`, `${c}/node04-ens37.pcap`, '--window', text, '--format', 'json'], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).windowSeconds).toBe(seconds);
+    }
   });
 });
 

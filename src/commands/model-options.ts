@@ -59,16 +59,18 @@ export function decoderPorts(flagPorts: readonly number[], model: ClusterModel |
 /** --window in seconds, or undefined after printing why it is not a duration. */
 export function windowOption(text: string, io: CliIo): number | undefined {
   const seconds = parseDuration(text);
-  if (seconds === null) io.stderr(`calico-pcap: --window "${text}" is not a duration (2s, 500ms, 1.5)\n`);
+  if (seconds === null) io.stderr(`calico-pcap: --window "${text}" is not a duration (2s, 500ms, 1.5, 2m, 1h)\n`);
   return seconds ?? undefined;
 }
 
-/** "2s", "500ms", "1.5" (seconds). */
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** "2s", "500ms", "1.5" (seconds), "2m", "1h", as Go's and kubectl's durations read. */
 export function parseDuration(text: string): number | null {
-  const m = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim());
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   if (!m) return null;
-  const v = Number(m[1]) / (m[2] === 'ms' ? 1000 : 1);
-  return v > 0 ? v : null;
+  const v = Number(m[1]) * DURATION_UNITS[m[2] ?? 's'];
+  return v > 0 && Number.isFinite(v) ? v : null;
 }
 
 /** Always, CrossSubnet or Never (any case). */
