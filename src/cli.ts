@@ -111,7 +111,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .command('report')
       .description('write one self-contained HTML report: the node graph coloured by encapsulation, flow tables with verdicts and findings, and the correlation of several captures')
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
-      .requiredOption('--html <file>', 'the HTML file to write')
+      .requiredOption('--html <file>', 'the HTML file to write (- for standard output)')
       .option('--title <text>', 'the report title')
       .addOption(shared.window('correlation window when several captures are given (2s, 500ms, 2m, 1h)'))
       .addOption(shared.vxlanPort())

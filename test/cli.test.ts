@@ -1,5 +1,5 @@
 // The command line as users run it (the built dist/cli.js): exit codes and exact messages.
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -123,5 +123,23 @@ describe('the version', () => {
     expect(run(['--version']).stdout).toBe(`${pkg.version}\n`);
     const doc = JSON.parse(run(['analyze', join(__dirname, '..', 'fixtures', 'vxlan-crosssubnet', 'node04-ens37.pcap'), '--format', 'json']).stdout);
     expect(doc.tool).toEqual({ name: 'calico-pcap', version: pkg.version });
+  });
+});
+
+describe('the habits of tcpdump and kubectl (issue 10, first steps)', () => {
+  const ROOT = join(__dirname, '..');
+  it('report --html - writes the page to standard output and the summary to stderr; no file named "-"', () => {
+    const fixture = (f: string) => join(ROOT, 'fixtures', 'vxlan-crosssubnet', f);
+    const r = spawnSync('node', [CLI, 'report', '--html', '-', fixture('node04-ens37.pcap'), '--cluster', fixture('cluster.yaml')], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(r.stdout.trimEnd().endsWith('</html>')).toBe(true);
+    expect(r.stderr).toBe('wrote standard output: 1 capture(s), 12 flows, 0 of 1 failing verification\n');
+    expect(existsSync(join(dir, '-'))).toBe(false);
+  });
+  it('live --format junit without a model is bad usage, exit 2 at once (before any capture)', () => {
+    const r = spawnSync('node', [CLI, 'live', '-i', 'lo', '--format', 'junit'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('calico-pcap: live --format junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
   });
 });

@@ -336,5 +336,10 @@ export async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promi
   if (opts.listInterfaces) return runListInterfaces(io);
   const model = optionalModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
+  // JUnit holds verdicts: without a model there would be nothing to print.
+  if (opts.format === 'junit' && model === null) {
+    io.stderr('calico-pcap: live --format junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
+    return EXIT_UNREADABLE;
+  }
   return runLive(opts, model, io);
 }

@@ -76,16 +76,20 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
     spool?.remove();
   }
   const html = renderHtmlReport({ title: opts.title ?? `calico-pcap report: ${docs.length} capture${docs.length === 1 ? '' : 's'}`, generated: new Date().toISOString(), captures: docs, correlation });
+  // `--html -` is standard output, as `-` is wherever a file is written; the summary line then goes to stderr.
+  const toStdout = opts.html === '-';
   try {
-    writeFileSync(opts.html, html);
+    if (toStdout) io.stdout(html);
+    else writeFileSync(opts.html, html);
   } catch (err) {
+    if (toStdout) throw err; // an OutputWriteError: one line, exit 2, from the entry point
     io.stderr(`calico-pcap: ${opts.html}: cannot write: ${describeWriteError(err)}\n`);
     return EXIT_UNREADABLE;
   }
   const verdicts = docs.filter((d): d is VerifyDocument => 'verify' in d);
   const failing = verdicts.filter((d) => d.verify.result === 'fail').length;
   const inconclusive = verdicts.filter((d) => d.verify.result === 'inconclusive').length;
-  io.stdout(`wrote ${opts.html}: ${docs.length} capture(s), ${docs.reduce((n, d) => n + d.totals.flows, 0)} flows${verdicts.length ? `, ${failing} of ${verdicts.length} failing verification` : ''}${inconclusive ? `, ${inconclusive} inconclusive` : ''}${correlation ? `, ${correlation.matched} packets matched and ${correlation.lost} lost across captures` : ''}\n`);
+  (toStdout ? io.stderr : io.stdout)(`wrote ${toStdout ? 'standard output' : opts.html}: ${docs.length} capture(s), ${docs.reduce((n, d) => n + d.totals.flows, 0)} flows${verdicts.length ? `, ${failing} of ${verdicts.length} failing verification` : ''}${inconclusive ? `, ${inconclusive} inconclusive` : ''}${correlation ? `, ${correlation.matched} packets matched and ${correlation.lost} lost across captures` : ''}\n`);
   return EXIT_OK;
 }
 
