@@ -143,3 +143,27 @@ describe('the habits of tcpdump and kubectl (issue 10, first steps)', () => {
     expect(r.stderr).toBe('calico-pcap: live --format junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
   });
 });
+
+describe('colour as the conventions say (NO_COLOR, FORCE_COLOR), verdict words coloured', () => {
+  const ROOT = join(__dirname, '..');
+  const failing = () => [CLI, 'verify', join(ROOT, 'fixtures/ipip-crosssubnet/node04-ens37.pcap'), '--cluster', join(ROOT, 'fixtures/cluster/reference-cluster.yaml')];
+  const withEnv = (env: Record<string, string>) => {
+    const clean = { ...process.env };
+    delete clean.NO_COLOR;
+    delete clean.FORCE_COLOR;
+    return spawnSync('node', failing(), { encoding: 'utf8', env: { ...clean, ...env } });
+  };
+  it('into a pipe: no colour, unless FORCE_COLOR; then MISMATCH and FAIL are red', () => {
+    expect(withEnv({}).stdout).not.toContain('\x1b[');
+    const forced = withEnv({ FORCE_COLOR: '1' });
+    expect(forced.status).toBe(1);
+    expect(forced.stdout).toContain('\nresult: \x1b[31mFAIL\x1b[39m\n');
+    expect(forced.stdout).toContain('\x1b[31mMISMATCH: expected vxlan\x1b[39m');
+    expect(withEnv({ FORCE_COLOR: '0' }).stdout).not.toContain('\x1b[');
+  });
+  it('NO_COLOR wins over FORCE_COLOR, and --no-color over both', () => {
+    expect(withEnv({ FORCE_COLOR: '1', NO_COLOR: '1' }).stdout).not.toContain('\x1b[');
+    const r = spawnSync('node', [...failing(), '--no-color'], { encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '1' } });
+    expect(r.stdout).not.toContain('\x1b[');
+  });
+});

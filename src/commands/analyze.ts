@@ -11,7 +11,7 @@ import { renderCsv } from '../report/csv.js';
 import { packetLine } from '../report/ndjson.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
-import { captureErrorLine, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
+import { captureErrorLine, colorWanted, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
 export interface AnalyzeOptions {
   format: 'table' | 'json' | 'csv' | 'ndjson' | 'junit';
@@ -81,7 +81,7 @@ export async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliI
       out.push(JSON.stringify({ summary: { schema: doc.schema, totals: doc.totals, encapsulations: doc.encapsulations, issues: doc.issues.counts } }) + '\n');
       break;
     default:
-      out.push(renderTable(doc, opts.color && io.isTTY));
+      out.push(renderTable(doc, colorWanted(opts.color, io)));
   }
   out.flush();
   return finishRead(run, io);

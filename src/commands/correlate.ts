@@ -7,7 +7,7 @@ import type { ModelFlags } from '../model/sources.js';
 import { renderCorrelateTable } from '../report/correlate-report.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import { optionalModel, windowOption } from './model-options.js';
-import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, type CliIo } from './support.js';
+import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, colorWanted, type CliIo } from './support.js';
 
 export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
   window: string;
@@ -46,7 +46,7 @@ export async function runCorrelateCommand(captures: string[], opts: CorrelateCom
   else if (opts.format === 'ndjson') {
     const { schema, matched, lost, decapsulationDropped, notCovered, pairs, decapsulation } = doc;
     out.push(JSON.stringify({ summary: { schema, matched, lost, decapsulationDropped, notCovered, pairs, decapsulation } }) + '\n');
-  } else out.push(renderCorrelateTable(doc, opts.color && io.isTTY));
+  } else out.push(renderCorrelateTable(doc, colorWanted(opts.color, io)));
   out.flush();
   return opts.failOnLoss && (doc.lost > 0 || doc.decapsulationDropped > 0) ? EXIT_VIOLATION : EXIT_OK;
 }

@@ -8,7 +8,7 @@
 // The -w file is flushed at least once a second (after every packet with -U), so it can be read
 // while the capture runs and survives a SIGKILL. When it cannot be written (disk full), it keeps
 // every whole record that fitted, the capture stops, the report is printed and the exit code is 2.
-import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, Output, type CliIo } from './support.js';
+import { describeWriteError, EXIT_OK, EXIT_UNREADABLE, Output, colorWanted, type CliIo } from './support.js';
 import { LiveCapture, LiveCaptureError, listInterfaces } from '../capture/live.js';
 import { CaptureWriteError, PcapWriter } from '../capture/pcap-writer.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
@@ -186,7 +186,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
       // Verdicts of the shown flows only; the final report judges every flow, exactly as
       // `verify` of the -w file does (the engine never changes the model).
       const shown = model ? buildVerifyDocument(doc, model, judgeRun(run(), screen.top, model, {})) : doc;
-      const body = 'verify' in shown ? renderVerifyTable(shown as VerifyDocument, opts.color) : renderTable(shown, opts.color);
+      const body = 'verify' in shown ? renderVerifyTable(shown as VerifyDocument, colorWanted(opts.color, io)) : renderTable(shown, colorWanted(opts.color, io));
       const now = performance.now();
       const rate = Math.round((record.packetNumber - lastPackets) / ((now - lastTime) / 1000));
       lastPackets = record.packetNumber;
@@ -251,7 +251,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
       out.push(JSON.stringify({ summary: { schema: doc.schema, totals: doc.totals, encapsulations: doc.encapsulations, issues: doc.issues.counts, live: summary } }) + '\n');
       break;
     default: {
-      const body = 'verify' in doc ? renderVerifyTable(doc as VerifyDocument, opts.color && io.isTTY) : renderTable(doc, opts.color && io.isTTY);
+      const body = 'verify' in doc ? renderVerifyTable(doc as VerifyDocument, colorWanted(opts.color, io)) : renderTable(doc, colorWanted(opts.color, io));
       const written = !summary.written ? '' : writeFailure ? `, only the first ${summary.writtenPackets} written to ${summary.written} (the write failed)` : `, written to ${summary.written}`;
       out.push(`${body}captured ${summary.packets} packets on ${summary.interfaces.join(', ')} in ${summary.seconds} s (stopped by ${stoppedBy})${written}\n`);
     }

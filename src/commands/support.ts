@@ -190,3 +190,13 @@ export function installStdoutErrorHandler(): void {
     process.exit(EXIT_UNREADABLE);
   });
 }
+
+/**
+ * Colour in tables: not with --no-color or NO_COLOR (no-color.org), forced by FORCE_COLOR (other
+ * than 0, as chalk and Node read it) even into a pipe, else only on a terminal.
+ */
+export function colorWanted(flag: boolean, io: CliIo, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!flag || (env.NO_COLOR !== undefined && env.NO_COLOR !== '')) return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  return io.isTTY;
+}

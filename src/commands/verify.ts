@@ -8,7 +8,7 @@ import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
 import { finishRead, readCapture, type AnalyzeOptions } from './analyze.js';
 import { decoderPorts, requiredModel } from './model-options.js';
 import { documentOf } from './verdict.js';
-import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, type CliIo } from './support.js';
+import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, colorWanted, type CliIo } from './support.js';
 
 export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
   cluster: string[];
@@ -54,7 +54,7 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(vdoc, null, 2)) + '\n');
   else if (opts.format === 'junit') out.push(renderJunit(vdoc));
   else {
-    out.push(renderVerifyTable(vdoc, opts.color && io.isTTY));
+    out.push(renderVerifyTable(vdoc, colorWanted(opts.color, io)));
     if (differences) {
       const expectFile = terminalSafe(opts.expect);
       out.push(differences.length === 0

@@ -8,6 +8,7 @@ import { pairName, type VerifyResult } from '../engine/verify/verify.js';
 import { describeLearned } from '../engine/cluster-index.js';
 import type { AnalysisDocument } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
+import { paint, paintResult } from './paint.js';
 
 /** 2: result may be "inconclusive" (with hint); points, captureNode, model.felix and model.notes. */
 export const VERIFY_SCHEMA_VERSION = 2;
@@ -104,14 +105,14 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
     const f = doc.flows[fv.flow];
     const ports = f.protocol === null ? f.innerEtherType ?? '' : f.sport === null ? f.protocol : `${f.protocol} ${f.sport} -> ${f.dport}`;
     const nodes = fv.from || fv.to ? `${safe(fv.from ?? '?')} -> ${safe(fv.to ?? '?')}` : '';
-    const verdict = fv.verdict === 'mismatch' ? `MISMATCH: expected ${fv.expected ?? '?'}` : fv.verdict === 'ok' ? 'ok' : fv.verdict;
+    const verdict = fv.verdict === 'mismatch' ? paint('red', `MISMATCH: expected ${fv.expected ?? '?'}`, color) : fv.verdict === 'ok' ? paint('green', 'ok', color) : fv.verdict;
     flows.push([f.encapsulation, f.outer ? `${f.outer.src} -> ${f.outer.dst}` : '-', f.vni ?? '-', f.inner ? `${f.inner.src} -> ${f.inner.dst}` : '-', ports, f.packets, nodes, verdict]);
   });
   if (v.flows.length > 0) lines.push(flows.toString());
   lines.push('', 'node pairs (pod traffic, per direction):');
   if (v.pairs.length === 0) lines.push('  none: no pod traffic between known nodes in this capture');
   for (const p of v.pairs) {
-    lines.push(`  ${safe(p.from)} -> ${safe(p.to)}${p.family === 6 ? ' (IPv6)' : ''}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? 'ok' : 'MISMATCH'} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
+    lines.push(`  ${safe(p.from)} -> ${safe(p.to)}${p.family === 6 ? ' (IPv6)' : ''}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? paint('green', 'ok', color) : paint('red', 'MISMATCH', color)} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
   }
   const other = new Map<string, number>();
   for (const f of v.flows) if (f.verdict !== 'ok' && f.verdict !== 'mismatch') other.set(f.verdict, (other.get(f.verdict) ?? 0) + 1);
@@ -131,7 +132,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   }
   const issues = Object.entries(doc.issues.counts);
   if (issues.length > 0) lines.push(`capture issues: ${issues.map(([code, n]) => `${code} ${n}`).join(', ')}`);
-  lines.push('', `result: ${v.result.toUpperCase()}`);
+  lines.push('', `result: ${paintResult(v.result, color)}`);
   if (v.hint) lines.push(`hint: ${safe(v.hint)}`);
   return lines.join('\n') + '\n';
 }
