@@ -13,6 +13,7 @@ import { runReportCommand, type ReportCommandOptions } from './commands/report.j
 import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
 import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
 import { collect, parseModeOption, parsePort, parsePositive } from './commands/option-parsers.js';
+import { examplesText } from './commands/help-examples.js';
 import { defaultIo, EXIT_OK, EXIT_UNREADABLE, internalErrorCode, installStdoutErrorHandler, safeStderr, type CliIo } from './commands/support.js';
 
 /** The cluster model options of verify and live. */
@@ -68,7 +69,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   addCaptureOptions(
     program
-      .command('analyze')
+      .command('analyze').addHelpText('after', examplesText('analyze'))
       .description('decode a pcap or pcapng capture (file, gzip, or - for stdin) and report per flow the encapsulation, node IPs and pod IPs')
       .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input'),
     ['table', 'json', 'csv', 'ndjson'],
@@ -78,7 +79,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   addModelOptions(addCaptureOptions(
     program
-      .command('verify')
+      .command('verify').addHelpText('after', examplesText('verify'))
       .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model, 4 inconclusive (pod traffic that could not be judged)')
       .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input; NODE=FILE names the node it was taken on')
       .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, the cooked header of -i any, the link type, the file name')
@@ -91,7 +92,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   });
   addModelOptions(
     program
-      .command('correlate')
+      .command('correlate').addHelpText('after', examplesText('correlate'))
       .description('follow each inner packet across captures taken at the same time on several nodes: matched, lost, one-way latency, decapsulation')
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
       .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
@@ -108,7 +109,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
 
   addModelOptions(
     program
-      .command('report')
+      .command('report').addHelpText('after', examplesText('report'))
       .description('write one self-contained HTML report: the node graph coloured by encapsulation, flow tables with verdicts and findings, and the correlation of several captures')
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
       .requiredOption('--html <file>', 'the HTML file to write (- for standard output)')
@@ -121,7 +122,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   });
 
   const live = program
-    .command('live')
+    .command('live').addHelpText('after', examplesText('live'))
     .description('capture on node interfaces (ens37, tunl0, vxlan.calico, any) through libpcap and report flows, and verdicts when a cluster model is given')
     .option('-i, --interface <name>', 'interface to capture on (repeatable; "any" for all)', collect, [])
     .option('-f, --filter <bpf>', "BPF capture filter, e.g. 'udp port 4789 or ip proto 4 or net 10.200.0.0/16'")
