@@ -14,7 +14,7 @@ import { CaptureWriteError, PcapWriter } from '../capture/pcap-writer.js';
 import { PcapngWriter } from '../capture/pcapng-writer.js';
 import type { CaptureInterface } from '../capture/reader.js';
 import { PacketProcessor, type CaptureRun, type RecordInfo } from '../analysis/pipeline.js';
-import { buildDocument, type AnalysisDocument, type EncapsulationTotals } from '../report/document.js';
+import { buildDocument, type EncapsulationTotals } from '../report/document.js';
 import { encapsulationName } from '../decode/layers.js';
 import type { FlowRecord, FlowTable } from '../analysis/flows.js';
 import type { CaptureAnalyzer } from '../analysis/analyzer.js';
@@ -24,7 +24,6 @@ import { buildVerifyDocument, renderJunit, renderVerifyTable, type VerifyDocumen
 import { documentOf, judgeRun } from './verdict.js';
 import { decoderPorts } from './model-options.js';
 import { exitOf } from './verify.js';
-import type { Judgement } from '../engine/judge.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel } from './model-options.js';
@@ -161,7 +160,6 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
 
   const interfaces: CaptureInterface[] = capture.interfaces.map((i, id) => ({ id, linktype: i.linktype, snaplen: opts.snaplen, name: i.name, tsBase: 10, tsExponent: 6, tsOffset: 0 }));
   const run = (): CaptureRun => ({ file: `live:${opts.interface.join(',')}`, format: 'live', gzip: false, interfaces, analyzer: processor.analyzer, bytesRead: processor.analyzer.capturedBytes, endedEarly: false });
-  const report = (clusterModel: ClusterModel | null = model): { doc: AnalysisDocument | VerifyDocument; judgement: Judgement | null } => documentOf(run(), clusterModel);
 
   let timer: NodeJS.Timeout | null = null;
   // The -w file is flushed at least once a second, so it is readable while live runs.
@@ -237,7 +235,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     writtenPackets: writer ? (writeFailure ? writeFailure.keptPackets : writer.packets) : null,
     dropped: null,
   };
-  const { doc, judgement } = report();
+  const { doc, judgement } = documentOf(run(), model);
   const withLive = { ...doc, live: summary };
   if (live) io.stdout('\x1b[H\x1b[2J');
   switch (opts.format) {

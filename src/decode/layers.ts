@@ -56,6 +56,11 @@ export const T_VXLAN_GPE = 9;
 
 export const TUNNEL_NAMES: readonly string[] = ['plain', 'vxlan', 'ipip', '6in4', '4in6', '6in6', 'geneve', 'gre', 'wireguard', 'vxlan-gpe'];
 
+/** The outermost tunnel type of an encapsulation chain (T_VXLAN, T_IPIP, ...), 0 for a plain packet. */
+export function outermostTunnel(chain: number): number {
+  return chain & 0xf;
+}
+
 /** The encapsulation of a packet as one number: tunnel types, outermost in the low 4 bits. */
 export function encapsulationName(chain: number): string {
   if (chain === 0) return 'plain';

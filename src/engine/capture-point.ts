@@ -13,7 +13,7 @@ import type { CapturePoint } from '../analysis/capture-points.js';
 import { formatMac } from '../analysis/address.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import type { ClusterIndex } from './cluster-index.js';
-import { T_IPIP, T_VXLAN } from '../decode/layers.js';
+import { outermostTunnel, T_IPIP, T_VXLAN } from '../decode/layers.js';
 
 export const DIRECTION_UNKNOWN = 0;
 export const DIRECTION_IN = 1;
@@ -66,6 +66,11 @@ export interface ResolvedPoint {
 
 const LINKTYPE_RAW = [12, 14, 101, 228, 229];
 const LINKTYPE_SLL = [113, 276];
+
+/** LINUX_SLL or LINUX_SLL2: a cooked capture (`-i any`), whose header tells the device and direction. */
+export function isCookedLinktype(linktype: number): boolean {
+  return LINKTYPE_SLL.includes(linktype);
+}
 const ARPHRD_ETHER = 1;
 const ARPHRD_TUNNEL = 768; // tunl0 (ipip)
 const ARPHRD_NONE = 65534; // wireguard.cali
@@ -104,7 +109,7 @@ function resolvePoint(p: PointFacts, count: number, ctx: PointContext, vteps: Re
   if (ctx.device !== undefined && (count === 1 || p.interfaceName === null)) return named(ctx.device, '--device');
   if (p.interfaceName !== null && p.interfaceName !== 'any') return named(p.interfaceName, 'the capture interface name');
   const carriesOuter = ctx.outerPoints?.has(p.id) ?? false;
-  if (LINKTYPE_SLL.includes(p.linktype)) {
+  if (isCookedLinktype(p.linktype)) {
     const label = p.ifIndex >= 0 ? `ifindex ${p.ifIndex}` : p.linkAddresses.length ? `link address ${p.linkAddresses[0]}` : 'any';
     if (p.hatype === ARPHRD_TUNNEL) return { id: p.id, name: `tunl0? (${label})`, kind: 'tunnel', tunnel: 'ipip', how: 'the cooked header: ARPHRD_TUNNEL is an IPIP device' };
     if (p.hatype === ARPHRD_NONE) {
@@ -168,7 +173,7 @@ export function resolveCaptureNode(named: string | undefined, namedHow: string, 
   const counts = new Map<ClusterNode, number>();
   let tunnelFlows = 0;
   for (const f of flows) {
-    const outer = f.encapsulation & 0xf;
+    const outer = outermostTunnel(f.encapsulation);
     if (f.outerSrc === null || f.outerDst === null || (outer !== T_VXLAN && outer !== T_IPIP)) continue;
     const a = index.nodeByIp(f.outerSrc);
     const b = index.nodeByIp(f.outerDst);

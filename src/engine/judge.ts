@@ -4,8 +4,9 @@
 import type { FlowRecord } from '../analysis/flows.js';
 import type { ClusterModel } from '../model/cluster.js';
 import { formatAddress } from '../net/address.js';
+import { outermostTunnel } from '../decode/layers.js';
 import { ClusterIndex } from './cluster-index.js';
-import { DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, resolveCaptureNode, resolvePoints, type CaptureNode, type FlowDirection, type PointFacts, type ResolvedPoint } from './capture-point.js';
+import { DIRECTION_IN, DIRECTION_OUT, DIRECTION_UNKNOWN, isCookedLinktype, resolveCaptureNode, resolvePoints, type CaptureNode, type FlowDirection, type PointFacts, type ResolvedPoint } from './capture-point.js';
 import { verify, type VerifyResult } from './verify/verify.js';
 
 export interface JudgeInput {
@@ -41,6 +42,7 @@ export function judgeCapture(model: ClusterModel, input: JudgeInput, options: Ju
   for (const f of input.flows) if (f.outerSrc !== null) outerPoints.add(input.pointIdOf(f));
   const points = resolvePoints(input.points, { device: options.device, file: input.file, model, vtepMacs, outerPoints });
   const byId = new Map(points.map((p) => [p.id, p]));
+  const factsById = new Map(input.points.map((p) => [p.id, p]));
   const fallback: ResolvedPoint = points[0] ?? { id: 0, name: null, kind: 'uplink', tunnel: null, how: 'default' };
   const pointOf = (f: FlowRecord) => byId.get(input.pointIdOf(f)) ?? fallback;
   const index = new ClusterIndex(model);
@@ -58,9 +60,8 @@ export function judgeCapture(model: ClusterModel, input: JudgeInput, options: Ju
   // With `-i any` in Linux cooked form (no interface name), a plain pod packet that came in from a
   // local pod, or goes out to one, was seen on its veth: the pod side, whatever the point looked like.
   const sllPoint = (f: FlowRecord, p: ResolvedPoint): ResolvedPoint => {
-    if (p.kind !== 'uplink' || !node || (f.encapsulation & 0xf) !== 0 || f.innerSrc === null || f.innerDst === null) return p;
-    const facts = input.points.find((x) => x.id === p.id);
-    if (!facts || (facts.linktype !== 113 && facts.linktype !== 276)) return p;
+    if (p.kind !== 'uplink' || !node || outermostTunnel(f.encapsulation) !== 0 || f.innerSrc === null || f.innerDst === null) return p;
+    if (!isCookedLinktype(factsById.get(p.id)?.linktype ?? -1)) return p;
     const direction = input.recordedDirectionOf(f);
     const local = (a: bigint) => index.nodeByPodIp(a) === node && index.poolFor(a) !== null;
     if ((direction === DIRECTION_IN && local(f.innerSrc)) || (direction === DIRECTION_OUT && local(f.innerDst))) {

@@ -3,7 +3,7 @@
 // registered for them, which pod blocks each node holds, and the Felix settings that decide the
 // datapath (VXLAN VNI and port, WireGuard, eBPF). It can come from flags, a cluster file, or the
 // real kubectl/calicoctl objects (see sources.ts); this module only holds it.
-import { formatAddress, formatCidr, type Address, type Cidr } from '../net/address.js';
+import { formatAddress, type Address, type Cidr } from '../net/address.js';
 
 export type EncapMode = 'Always' | 'CrossSubnet' | 'Never';
 
@@ -106,11 +106,4 @@ export function parseMode(text: string): EncapMode | null {
 
 export function formatNodeAddress(a: NodeAddress): string {
   return `${formatAddress(a.address)}/${a.prefix}`;
-}
-
-export function describeModel(model: ClusterModel): string[] {
-  return [
-    ...model.pools.map((p) => `pool ${p.name} ${formatCidr(p.cidr)} /${p.blockSize} ipipMode=${p.ipipMode} vxlanMode=${p.vxlanMode}${p.disabled ? ' disabled' : ''}`),
-    ...model.nodes.map((n) => `node ${n.name} ${[n.ipv4, n.ipv6].filter((a) => a !== null).map((a) => formatNodeAddress(a!)).join(' ') || '-'} blocks ${n.blocks.map(formatCidr).join(',') || '-'}`),
-  ];
 }

@@ -112,7 +112,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   lines.push('', 'node pairs (pod traffic, per direction):');
   if (v.pairs.length === 0) lines.push('  none: no pod traffic between known nodes in this capture');
   for (const p of v.pairs) {
-    lines.push(`  ${safe(p.from)} -> ${safe(p.to)}${p.family === 6 ? ' (IPv6)' : ''}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? paint('green', 'ok', color) : paint('red', 'MISMATCH', color)} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
+    lines.push(`  ${pairName(p, safe)}: expected ${p.expected}, seen ${p.seen.join(', ')}, ${p.verdict === 'ok' ? paint('green', 'ok', color) : paint('red', 'MISMATCH', color)} (${safe(p.reason)}; ${p.flows} flows, ${p.packets} packets)`);
   }
   const other = new Map<string, number>();
   for (const f of v.flows) if (f.verdict !== 'ok' && f.verdict !== 'mismatch') other.set(f.verdict, (other.get(f.verdict) ?? 0) + 1);

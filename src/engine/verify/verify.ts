@@ -10,7 +10,7 @@
 import type { FlowRecord } from '../../analysis/flows.js';
 import type { ClusterModel, ClusterNode } from '../../model/cluster.js';
 import { familyOf, formatAddress, type Family } from '../../net/address.js';
-import { T_IPIP, T_VXLAN, T_WIREGUARD, TUNNEL_NAMES } from '../../decode/layers.js';
+import { outermostTunnel, T_IPIP, T_VXLAN, T_WIREGUARD, TUNNEL_NAMES } from '../../decode/layers.js';
 import { ClusterIndex, type LearnedBlock } from '../cluster-index.js';
 import { DIRECTION_IN, DIRECTION_OUT, type FlowDirection, type ResolvedPoint } from '../capture-point.js';
 import { expectedEncapsulation, sameSubnet } from './calico-rule.js';
@@ -103,7 +103,12 @@ export const EBPF_NODEPORT_VNI = 0xca11c0;
 
 /** The outermost tunnel type of a flow (0 = plain). */
 function outermost(f: FlowRecord): number {
-  return f.encapsulation & 0xf;
+  return outermostTunnel(f.encapsulation);
+}
+
+/** The IP family a flow's pod pair is judged in: its inner addresses, else (WireGuard) the outer ones. */
+function flowFamily(f: FlowRecord): Family {
+  return familyOf(f.innerDst ?? f.outerDst!);
 }
 
 export function verify(model: ClusterModel, input: VerifyInput): VerifyResult {
@@ -247,8 +252,7 @@ export function verify(model: ClusterModel, input: VerifyInput): VerifyResult {
   for (const p of pairs) {
     const back = pairs.find((q) => q.from === p.to && q.to === p.from && q.family === p.family);
     if (back && p.from < p.to && p.seen.join() !== back.seen.join()) {
-      const familyOfFlow = (x: FlowVerdict) => familyOf(flows[x.flow].innerDst ?? flows[x.flow].outerDst!);
-      const flowsOfPair = verdicts.filter((x) => x.verdict !== 'nodeport' && familyOfFlow(x) === p.family && ((x.from === p.from && x.to === p.to) || (x.from === p.to && x.to === p.from)));
+      const flowsOfPair = verdicts.filter((x) => x.verdict !== 'nodeport' && flowFamily(flows[x.flow]) === p.family && ((x.from === p.from && x.to === p.to) || (x.from === p.to && x.to === p.from)));
       const message = `${pairName(p)}: ${p.seen.join('+')}, ${pairName(back)}: ${back.seen.join('+')}`;
       for (const x of flowsOfPair) raise(FINDINGS.asymmetric, x.flow, flows[x.flow], message);
     }
@@ -330,8 +334,7 @@ function pairVerdicts(verdicts: FlowVerdict[], flows: readonly FlowRecord[]): Pa
   const pairs = new Map<string, PairVerdict>();
   for (const v of verdicts) {
     if ((v.verdict !== 'ok' && v.verdict !== 'mismatch') || !v.from || !v.to || !v.expected) continue;
-    const f = flows[v.flow];
-    const family = familyOf(f.innerDst ?? f.outerDst!);
+    const family = flowFamily(flows[v.flow]);
     const key = `${v.from}\n${v.to}\n${family}`;
     let p = pairs.get(key);
     if (!p) {
@@ -347,7 +350,7 @@ function pairVerdicts(verdicts: FlowVerdict[], flows: readonly FlowRecord[]): Pa
 }
 
 /** "kube-node01 -> kube-node04", with " (IPv6)" for the IPv6 pair of a dual-stack pair: the name expectations and JUnit use. */
-export function pairName(p: Pick<PairVerdict, 'from' | 'to' | 'family'>): string {
-  return `${p.from} -> ${p.to}${p.family === 6 ? ' (IPv6)' : ''}`;
+export function pairName(p: Pick<PairVerdict, 'from' | 'to' | 'family'>, name: (node: string) => string = (node) => node): string {
+  return `${name(p.from)} -> ${name(p.to)}${p.family === 6 ? ' (IPv6)' : ''}`;
 }
 
