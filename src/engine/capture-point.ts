@@ -118,7 +118,7 @@ function resolvePoint(p: PointFacts, count: number, ctx: PointContext, vteps: Re
         ? { id: p.id, name: `wireguard.cali? (${label})`, kind: 'tunnel', tunnel: 'wireguard', how: 'the cooked header: ARPHRD_NONE is a WireGuard (or TUN) device, and WireGuard is the one the model enables' }
         : { id: p.id, name: `tunl0? (${label})`, kind: 'tunnel', tunnel: 'ipip', how: 'the cooked header: ARPHRD_NONE is a TUN-style tunnel device, and the model enables no WireGuard' };
     }
-    if (carriesOuter) return { id: p.id, name: label, kind: 'uplink', tunnel: null, how: 'it carries tunnel packets with their outer header: an uplink' };
+    if (carriesOuter) return { id: p.id, name: label, kind: 'uplink', tunnel: null, how: 'tunnel packets with their outer headers: an uplink' };
     if (p.hatype === ARPHRD_ETHER || p.hatype < 0) {
       const vtep = p.linkAddresses.find((a) => vteps.has(a));
       if (vtep) return { id: p.id, name: `vxlan.calico? (${label})`, kind: 'tunnel', tunnel: 'vxlan', how: `the cooked header: link address ${vtep} is a node's VTEP MAC` };
