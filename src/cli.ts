@@ -40,12 +40,24 @@ const shared = {
   noColor: () => new Option('--no-color', 'no colours in the table, even on a terminal'),
   debug: () => new Option('--debug', 'show a stack trace if calico-pcap itself fails'),
   window: (what: string) => new Option('--window <duration>', what).default('2s'),
+  // -o as kubectl and calicoctl take it; --format, the older spelling, stays as a hidden alias.
+  output: (formats: string[]) => new Option('-o, --output <format>', `output format: ${formats.join(', ')} (default: table; also --format)`).choices(formats),
+  formatAlias: (formats: string[]) => new Option('--format <format>', 'the same as -o').choices(formats).hideHelp(),
+  // -f is the capture filter, as in tcpdump and dumpcap; on a file it cannot apply (tshark refuses it too).
+  fileFilter: () => new Option('-f, --filter <bpf>', 'a capture filter: only for live').hideHelp(),
+  read: () => new Option('-r, --read <file>', 'the capture to read, as tcpdump -r and tshark -r take it (instead of the argument)'),
 };
+
+/** -o FORMAT and its alias --format land in the same option. */
+function addOutputOptions(cmd: Command, formats: string[]): Command {
+  return cmd.addOption(shared.output(formats)).addOption(shared.formatAlias(formats));
+}
 
 /** The options every command that reads capture files shares. */
 function addCaptureOptions(cmd: Command, formats: string[]): Command {
-  return cmd
-    .addOption(new Option('-f, --format <format>', 'output format').choices(formats).default('table'))
+  return addOutputOptions(cmd, formats)
+    .addOption(shared.read())
+    .addOption(shared.fileFilter())
     .addOption(shared.vxlanPort())
     .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
     .addOption(shared.maxFlows())
@@ -71,31 +83,33 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     program
       .command('analyze').addHelpText('after', examplesText('analyze'))
       .description('decode a pcap or pcapng capture (file, gzip, or - for stdin) and report per flow the encapsulation, node IPs and pod IPs')
-      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input'),
+      .argument('[capture]', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input'),
     ['table', 'json', 'csv', 'ndjson'],
-  ).action(async (capture: string, opts: AnalyzeOptions) => {
-    setExit(await runAnalyze(capture, opts, io));
+  ).action(async (capture: string | undefined, opts: AnalyzeOptions & { read?: string }, cmd: Command) => {
+    setExit(await runAnalyze(oneCapture(cmd, capture, opts.read), opts, io));
   });
 
   addModelOptions(addCaptureOptions(
     program
       .command('verify').addHelpText('after', examplesText('verify'))
       .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model, 4 inconclusive (pod traffic that could not be judged)')
-      .argument('<capture>', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input; NODE=FILE names the node it was taken on')
+      .argument('[capture]', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input; NODE=FILE names the node it was taken on')
       .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, the cooked header of -i any, the link type, the file name')
       .option('--capture-node <name>', 'the node the capture was taken on (also NODE=FILE); default: inferred, and the report says how')
       .option('--expect <file>', 'pinned expectations (result, pairs, findings, flows): exit 0 when the capture shows exactly them, 1 with a diff otherwise')
-      .option('--write-expect <file>', 'write the expectations this capture shows, to pin them'),
+      .option('--write-expect <file>', 'write the expectations this capture shows, to pin them (- for standard output; the verdicts then go to stderr)'),
     ['table', 'json', 'junit'],
-  )).action(async (capture: string, opts: VerifyOptions) => {
-    setExit(await runVerify(capture, opts, io));
+  )).action(async (capture: string | undefined, opts: VerifyOptions & { read?: string }, cmd: Command) => {
+    setExit(await runVerify(oneCapture(cmd, capture, opts.read), opts, io));
   });
   addModelOptions(
     program
       .command('correlate').addHelpText('after', examplesText('correlate'))
       .description('follow each inner packet across captures taken at the same time on several nodes: matched, lost, one-way latency, decapsulation')
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
-      .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+      .addOption(shared.output(['table', 'json', 'ndjson']))
+      .addOption(shared.formatAlias(['table', 'json', 'ndjson']))
+      .addOption(shared.fileFilter())
       .addOption(shared.window('sightings of one inner packet further apart than this are different packets (2s, 500ms, 2m, 1h)'))
       .option('--window-packets <n>', 'most inner packets held in the window at once; when full, the oldest is judged early (with a warning)', parsePositive(50_000_000), DEFAULT_WINDOW_PACKETS)
       .addOption(shared.vxlanPort())
@@ -114,6 +128,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
       .requiredOption('--html <file>', 'the HTML file to write (- for standard output)')
       .option('--title <text>', 'the report title')
+      .addOption(shared.fileFilter())
       .addOption(shared.window('correlation window when several captures are given (2s, 500ms, 2m, 1h)'))
       .addOption(shared.vxlanPort())
       .addOption(shared.debug()),
@@ -129,10 +144,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet', parsePositive(65535), 65535)
     .option('-c, --count <n>', 'stop after this many packets', parsePositive(Number.MAX_SAFE_INTEGER))
     .option('--duration <seconds>', 'stop after this many seconds', parsePositive(31_536_000))
-    .option('-w, --write <file>', 'also write the packets: pcap (one interface) or pcapng (several, or a .pcapng name); flushed at least once a second')
+    .option('-w, --write <file>', 'also write the packets: pcap (one interface) or pcapng (several, or a .pcapng name); flushed at least once a second; - for standard output (the report then goes to stderr)')
     .option('-U, --packet-buffered', 'flush the -w file after every packet (as tcpdump -U)')
     .option('--list-interfaces', 'list the interfaces libpcap can capture on, then exit')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'junit']).default('table'))
+    .addOption(shared.output(['table', 'json', 'ndjson', 'junit']))
+    .addOption(shared.formatAlias(['table', 'json', 'ndjson', 'junit']))
     .addOption(shared.vxlanPort())
     .addOption(shared.maxFlows())
     .addOption(shared.maxTunnelDepth())
@@ -141,7 +157,25 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addModelOptions(live).action(async (opts: LiveCommandOptions) => {
     setExit(await runLiveCommand(opts, io));
   });
+
+  // Conventions every command keeps, checked before any work starts (bad usage is exit 2).
+  program.hook('preAction', (_program, cmd) => {
+    const o = cmd.opts();
+    if (o.output !== undefined) cmd.setOptionValue('format', o.output);
+    else if (o.format === undefined) cmd.setOptionValue('format', 'table');
+    if (o.filter !== undefined && cmd.name() !== 'live') {
+      cmd.error(`-f is a capture filter (BPF, as in tcpdump and dumpcap) and applies only to live; select packets of a file with -Y/--where EXPR; choose the output format with -o FORMAT`, { exitCode: EXIT_UNREADABLE, code: 'calico-pcap.usage' });
+    }
+  });
   return program;
+}
+
+/** The one capture of analyze and verify: the argument or -r FILE, exactly one of them. */
+function oneCapture(cmd: Command, argument: string | undefined, read: string | undefined): string {
+  if (argument !== undefined && read !== undefined) cmd.error(`give the capture either as an argument or with -r, not both`, { exitCode: EXIT_UNREADABLE, code: 'calico-pcap.usage' });
+  const capture = argument ?? read;
+  if (capture === undefined) cmd.error(`missing capture: give a file, - for standard input, or -r FILE`, { exitCode: EXIT_UNREADABLE, code: 'calico-pcap.usage' });
+  return capture;
 }
 
 /** Runs the command line; resolves to the exit code. */

@@ -87,7 +87,8 @@ describe('exit codes and messages', () => {
   it('2: bad usage', () => {
     const r = run(['analyze', 'x.pcap', '--format', 'xml']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^calico-pcap: option '-f, --format <format>' argument 'xml' is invalid/);
+    expect(r.stderr).toMatch(/^calico-pcap: option '--format <format>' argument 'xml' is invalid/);
+    expect(run(['analyze', 'x.pcap', '-o', 'xml']).stderr).toMatch(/^calico-pcap: option '-o, --output <format>' argument 'xml' is invalid/);
     expect(run(['frobnicate']).code).toBe(2);
     const bare = run([]);
     expect(bare.code).toBe(2);
@@ -141,7 +142,50 @@ describe('the habits of tcpdump and kubectl (issue 10, first steps)', () => {
   it('live --format junit without a model is bad usage, exit 2 at once (before any capture)', () => {
     const r = spawnSync('node', [CLI, 'live', '-i', 'lo', '--format', 'junit'], { encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe('calico-pcap: live --format junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
+    expect(r.stderr).toBe('calico-pcap: live -o junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
+  });
+});
+
+describe('the habits of tcpdump, tshark and kubectl', () => {
+  const ROOT = join(__dirname, '..');
+  const NODE04 = join(ROOT, 'fixtures/vxlan-crosssubnet/node04-ens37.pcap');
+  const CLUSTER = join(ROOT, 'fixtures/vxlan-crosssubnet/cluster.yaml');
+  it('-o FORMAT as kubectl takes it; --format is the same option', () => {
+    const o = run(['analyze', '-o', 'json', NODE04]);
+    const format = run(['analyze', '--format', 'json', NODE04]);
+    expect(o.code).toBe(0);
+    expect(JSON.parse(o.stdout).totals.flows).toBe(12);
+    expect(o.stdout).toBe(format.stdout);
+    expect(run(['verify', '--cluster', CLUSTER, '--output', 'junit', NODE04]).stdout).toMatch(/^<\?xml/);
+    expect(JSON.parse(run(['correlate', '-o', 'json', NODE04]).stdout).schema).toBeDefined();
+  });
+  it('-f is a capture filter: on a file it is bad usage, exit 2, naming -Y and -o', () => {
+    for (const cmd of [['analyze', NODE04], ['verify', '--cluster', CLUSTER, NODE04], ['correlate', NODE04], ['report', '--html', '-', NODE04]]) {
+      const r = run([...cmd, '-f', 'json']);
+      expect(r.code, cmd.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe('calico-pcap: -f is a capture filter (BPF, as in tcpdump and dumpcap) and applies only to live; select packets of a file with -Y/--where EXPR; choose the output format with -o FORMAT\n');
+    }
+  });
+  it('-r FILE reads the capture, as tcpdump -r; not both, not neither', () => {
+    const r = run(['analyze', '-o', 'csv', '-r', NODE04]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(run(['analyze', '-o', 'csv', NODE04]).stdout);
+    expect(run(['verify', '--cluster', CLUSTER, '-r', NODE04]).code).toBe(0);
+    expect(run(['analyze', '-r', NODE04, NODE04]).stderr).toBe('calico-pcap: give the capture either as an argument or with -r, not both\n');
+    const none = run(['analyze']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe('calico-pcap: missing capture: give a file, - for standard input, or -r FILE\n');
+  });
+  it('--write-expect - writes the expectations to stdout (verdicts on stderr), and --expect reads them back', () => {
+    const r = run(['verify', '--cluster', CLUSTER, '--write-expect', '-', NODE04]);
+    expect(r.code).toBe(0);
+    expect(existsSync(join(dir, '-'))).toBe(false);
+    expect(r.stdout).toMatch(/^# calico-pcap verify --expect: what .*node04-ens37.pcap must show\nresult: pass\n/);
+    expect(r.stdout).toContain('  kube-node01 -> kube-node04: vxlan\n');
+    expect(r.stderr).toMatch(/PASS/);
+    writeFileSync(join(dir, 'pinned.yaml'), r.stdout);
+    expect(run(['verify', '--cluster', CLUSTER, '--expect', join(dir, 'pinned.yaml'), NODE04]).code).toBe(0);
   });
 });
 

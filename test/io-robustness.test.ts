@@ -99,8 +99,8 @@ writeFileSync(NODE01_GZ, gzipSync(readFileSync(NODE01)));
 // ------------------------------------------------------------------ 1. pipes, FIFOs, /dev/stdin
 
 describe('a capture given as a pipe, a FIFO or /dev/stdin reads like the file', () => {
-  const plain = cli(['analyze', '-f', 'json', NODE01]);
-  const plainGz = cli(['analyze', '-f', 'json', NODE01_GZ]);
+  const plain = cli(['analyze', '-o', 'json', NODE01]);
+  const plainGz = cli(['analyze', '-o', 'json', NODE01_GZ]);
 
   it('the plain-file runs it is compared with succeed', () => {
     expect(plain.code).toBe(0);
@@ -109,45 +109,45 @@ describe('a capture given as a pipe, a FIFO or /dev/stdin reads like the file', 
   });
 
   it('analyze FIFO (mkfifo, a writer process feeding it), plain and gzip', async () => {
-    const r = await withFifos([NODE01], ['analyze', '-f', 'json', '{0}']);
+    const r = await withFifos([NODE01], ['analyze', '-o', 'json', '{0}']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(withoutName(r.stdout)).toEqual(withoutName(plain.stdout));
-    const gz = await withFifos([NODE01_GZ], ['analyze', '-f', 'json', '{0}']);
+    const gz = await withFifos([NODE01_GZ], ['analyze', '-o', 'json', '{0}']);
     expect(gz.stderr).toBe('');
     expect(gz.code).toBe(0);
     expect(withoutName(gz.stdout)).toEqual(withoutName(plainGz.stdout));
   });
 
   it('analyze /dev/stdin with piped input (a pipe, and a socket as Node gives its children)', () => {
-    const piped = bash(`cat ${q(NODE01)} | $CLI analyze -f json /dev/stdin`);
+    const piped = bash(`cat ${q(NODE01)} | $CLI analyze -o json /dev/stdin`);
     expect(piped.stderr).toBe('');
     expect(piped.code).toBe(0);
     expect(withoutName(piped.stdout)).toEqual(withoutName(plain.stdout));
-    const gz = bash(`cat ${q(NODE01_GZ)} | $CLI analyze -f json /dev/stdin`);
+    const gz = bash(`cat ${q(NODE01_GZ)} | $CLI analyze -o json /dev/stdin`);
     expect(gz.code).toBe(0);
     expect(withoutName(gz.stdout)).toEqual(withoutName(plainGz.stdout));
-    const socket = cli(['analyze', '-f', 'json', '/dev/stdin'], { input: readFileSync(NODE01) });
+    const socket = cli(['analyze', '-o', 'json', '/dev/stdin'], { input: readFileSync(NODE01) });
     expect(socket.stderr).toBe('');
     expect(socket.code).toBe(0);
     expect(withoutName(socket.stdout)).toEqual(withoutName(plain.stdout));
   });
 
   it("analyze <(cat f) and <(gzip -c f): bash process substitution", () => {
-    const r = bash(`$CLI analyze -f json <(cat ${q(NODE01)})`);
+    const r = bash(`$CLI analyze -o json <(cat ${q(NODE01)})`);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).capture.file).toMatch(/^\/dev\/fd\/\d+$/);
     expect(withoutName(r.stdout)).toEqual(withoutName(plain.stdout));
-    const gz = bash(`$CLI analyze -f json <(gzip -c ${q(NODE01)})`);
+    const gz = bash(`$CLI analyze -o json <(gzip -c ${q(NODE01)})`);
     expect(gz.code).toBe(0);
     expect(withoutName(gz.stdout)).toEqual(withoutName(plainGz.stdout));
   });
 
   it('verify through a FIFO and through <(...): the same verdicts as the file', async () => {
-    const file = cli(['verify', '--cluster', CLUSTER, '-f', 'json', NODE01]);
+    const file = cli(['verify', '--cluster', CLUSTER, '-o', 'json', NODE01]);
     expect(file.code).toBe(0);
-    const fifo = await withFifos([NODE01], ['verify', '--cluster', CLUSTER, '-f', 'json', '{0}']);
+    const fifo = await withFifos([NODE01], ['verify', '--cluster', CLUSTER, '-o', 'json', '{0}']);
     expect(fifo.stderr).toBe('');
     expect(fifo.code).toBe(0);
     // the device and the capturing node may be inferred from the file name: a FIFO has none, the rest must agree
@@ -159,16 +159,16 @@ describe('a capture given as a pipe, a FIFO or /dev/stdin reads like the file', 
       return d;
     };
     expect(strip(fifo.stdout)).toEqual(strip(file.stdout));
-    const sub = bash(`$CLI verify --cluster ${q(CLUSTER)} -f json <(cat ${q(NODE01)})`);
+    const sub = bash(`$CLI verify --cluster ${q(CLUSTER)} -o json <(cat ${q(NODE01)})`);
     expect(sub.code).toBe(0);
     expect(strip(sub.stdout)).toEqual(strip(file.stdout));
   });
 
   it('correlate two FIFOs and two process substitutions: the same correlation as the files', async () => {
-    const file = cli(['correlate', '-f', 'json', `kube-node01=${NODE01}`, `kube-node04=${NODE04}`]);
+    const file = cli(['correlate', '-o', 'json', `kube-node01=${NODE01}`, `kube-node04=${NODE04}`]);
     expect(file.code).toBe(0);
     expect(JSON.parse(file.stdout).matched).toBeGreaterThan(0);
-    const fifo = await withFifos([NODE01, NODE04], ['correlate', '-f', 'json', 'kube-node01={0}', 'kube-node04={1}']);
+    const fifo = await withFifos([NODE01, NODE04], ['correlate', '-o', 'json', 'kube-node01={0}', 'kube-node04={1}']);
     expect(fifo.stderr).toBe('');
     expect(fifo.code).toBe(0);
     const strip = (s: string) => {
@@ -178,7 +178,7 @@ describe('a capture given as a pipe, a FIFO or /dev/stdin reads like the file', 
       return d;
     };
     expect(strip(fifo.stdout)).toEqual(strip(file.stdout));
-    const sub = bash(`$CLI correlate -f json kube-node01=<(cat ${q(NODE01)}) kube-node04=<(gzip -c ${q(NODE04)})`);
+    const sub = bash(`$CLI correlate -o json kube-node01=<(cat ${q(NODE01)}) kube-node04=<(gzip -c ${q(NODE04)})`);
     expect(sub.stderr).toBe('');
     expect(sub.code).toBe(0);
     expect(strip(sub.stdout)).toEqual(strip(file.stdout));
@@ -220,21 +220,21 @@ if (SKIP_ROOT) {
 
 
 describe('output that cannot be written: one line, exit 2, nothing claimed that was not written', () => {
-  const full = cli(['analyze', '-f', 'ndjson', BIG]);
+  const full = cli(['analyze', '-o', 'ndjson', BIG]);
 
   it('the full ndjson output is bigger than the 1 MiB tmpfs', () => {
     expect(full.code).toBe(0);
     expect(full.stdout.length).toBeGreaterThan(2 * 1024 * 1024);
   });
 
-  it('analyze -f ndjson > /dev/full', () => {
+  it('analyze -o ndjson > /dev/full', () => {
     const fd = openSync('/dev/full', 'w');
     try {
-      const r = cli(['analyze', '-f', 'ndjson', BIG], { stdout: fd });
+      const r = cli(['analyze', '-o', 'ndjson', BIG], { stdout: fd });
       expect(r.code).toBe(2);
       expect(r.stderr).toBe('calico-pcap: standard output (/dev/full): cannot write: no space left on device (ENOSPC)\n');
       for (const format of ['table', 'json', 'csv']) {
-        const t = cli(['analyze', '-f', format, NODE01], { stdout: fd });
+        const t = cli(['analyze', '-o', format, NODE01], { stdout: fd });
         expect(t.code, format).toBe(2);
         expect(t.stderr, format).toBe('calico-pcap: standard output (/dev/full): cannot write: no space left on device (ENOSPC)\n');
       }
@@ -257,13 +257,13 @@ describe('output that cannot be written: one line, exit 2, nothing claimed that 
     expect(readFileSync(path, 'utf8')).toBe('unchanged\n');
   });
 
-  it.skipIf(SKIP_ROOT)(`analyze -f ndjson > a file on a full 1 MiB tmpfs: exit 2, the file holds a prefix of the output${SKIP_ROOT ? ` (SKIPPED: ${SKIP_ROOT})` : ''}`, async () => {
+  it.skipIf(SKIP_ROOT)(`analyze -o ndjson > a file on a full 1 MiB tmpfs: exit 2, the file holds a prefix of the output${SKIP_ROOT ? ` (SKIPPED: ${SKIP_ROOT})` : ''}`, async () => {
     await withTmpfs(dir, '1m', (mount) => {
       const path = join(mount, 'out.ndjson');
       const fd = openSync(path, 'w');
       let r: Result;
       try {
-        r = cli(['analyze', '-f', 'ndjson', BIG], { stdout: fd });
+        r = cli(['analyze', '-o', 'ndjson', BIG], { stdout: fd });
       } finally {
         closeSync(fd);
       }
@@ -277,7 +277,7 @@ describe('output that cannot be written: one line, exit 2, nothing claimed that 
   });
 
   it('a reader that goes away (| head -c 100) stays quiet: exit 0, nothing on stderr', () => {
-    const r = bash(`$CLI analyze -f ndjson ${q(BIG)} | head -c 100 > /dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`);
+    const r = bash(`$CLI analyze -o ndjson ${q(BIG)} | head -c 100 > /dev/null; echo "exit=\${PIPESTATUS[0]}" >&2`);
     expect(r.stderr).toBe('exit=0\n');
   });
 
@@ -395,7 +395,7 @@ describe('capture writers on a full disk keep every whole record that fitted', (
         expect(f.keptBytes).toBeGreaterThan(64 * 1024 - 16 * 1024 - 500);
         records.forEach((r, i) => expect(Buffer.from(r).equals(Buffer.from(packetN(i))), `packet ${i + 1}`).toBe(true));
         // and calico-pcap reads it with no fault
-        const a = cli(['analyze', '-f', 'json', path]);
+        const a = cli(['analyze', '-o', 'json', path]);
         expect(a.code).toBe(0);
         expect(a.stderr).toBe('');
         expect(JSON.parse(a.stdout).totals.packets).toBe(f.keptPackets);

@@ -174,7 +174,7 @@ describe('one meaning of --vxlan-port; the Felix port reaches the decoder', () =
     expect(flag.code).toBe(1);
     expect(flag.doc.verify.findings.map((f: { code: string }) => f.code)).toEqual(['vxlan.wrong_port']);
     // analyze with the same flag decodes it the same way.
-    expect(JSON.parse(cli(['analyze', path, '--vxlan-port', '4790', '-f', 'json']).stdout).flows[0].encapsulation).toBe('vxlan');
+    expect(JSON.parse(cli(['analyze', path, '--vxlan-port', '4790', '-o', 'json']).stdout).flows[0].encapsulation).toBe('vxlan');
   });
 
   it('eBPF NodePort forwarding (VNI 0xca11c0) is recognised, not a wrong VNI', async () => {

@@ -3,13 +3,13 @@
 const EXAMPLES: Record<string, string[]> = {
   analyze: [
     'calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap',
-    'calico-pcap analyze fixtures/any-vxlan/node04-any.pcap --format json',
+    'calico-pcap analyze fixtures/any-vxlan/node04-any.pcap -o json',
     'gzip -c fixtures/ipip-crosssubnet/node04-tunl0.pcap | calico-pcap analyze -',
   ],
   verify: [
     'calico-pcap verify fixtures/vxlan-crosssubnet/node04-ens37.pcap --cluster fixtures/cluster/reference-cluster.yaml',
-    'calico-pcap verify fixtures/vxlan-port-4790/node04-ens37.pcap --cluster fixtures/vxlan-port-4790/model --format junit',
-    'calico-pcap verify kube-node04=fixtures/any-vxlan/node04-any.pcap --cluster fixtures/any-vxlan/cluster.yaml --format json',
+    'calico-pcap verify fixtures/vxlan-port-4790/node04-ens37.pcap --cluster fixtures/vxlan-port-4790/model -o junit',
+    'calico-pcap verify kube-node04=fixtures/any-vxlan/node04-any.pcap --cluster fixtures/any-vxlan/cluster.yaml -o json',
   ],
   correlate: [
     'calico-pcap correlate fixtures/correlate-vxlan/node01-ens37.pcap fixtures/correlate-vxlan/node04-ens37.pcap fixtures/correlate-vxlan/node04-vxlan.calico.pcap --cluster fixtures/correlate-vxlan/cluster.yaml',
@@ -22,7 +22,7 @@ const EXAMPLES: Record<string, string[]> = {
   live: [
     'calico-pcap live --list-interfaces',
     'calico-pcap live -i ens37 -i vxlan.calico -w node04.pcapng --duration 60',
-    "calico-pcap live -i any -f 'udp port 4789 or ip proto 4' --cluster cluster.yaml --format junit",
+    "calico-pcap live -i any -f 'udp port 4789 or ip proto 4' --cluster cluster.yaml -o junit",
   ],
 };
 

@@ -152,7 +152,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     }
   } catch (err) {
     capture.close();
-    writer?.closeSync();
+    await writer?.close(opts.write !== '-').catch(() => {});
     const cause = err instanceof CaptureWriteError ? err.error : err;
     io.stderr(`calico-pcap: ${opts.write}: cannot write: ${describeWriteError(cause)}\n`);
     return EXIT_UNREADABLE;
@@ -218,7 +218,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
   if (flusher) clearInterval(flusher);
   if (writer) {
     try {
-      await writer.close();
+      await writer.close(opts.write !== '-'); // standard output is never ended: Node's own stream
     } catch (err) {
       if (!(err instanceof CaptureWriteError)) throw err;
       writeFailure = err;
@@ -319,10 +319,13 @@ function withFlows(analyzer: CaptureAnalyzer, top: FlowRecord[]): CaptureAnalyze
 }
 
 function openWriter(path: string, capture: LiveCapture, snaplen: number): PcapWriter | PcapngWriter {
+  // `-w -` is standard output, as in tcpdump: `calico-pcap live -i any -w - | tshark -r -`.
   if (capture.interfaces.length > 1 || /\.pcapng$/i.test(path)) {
-    return PcapngWriter.openFile(path, { interfaces: capture.interfaces.map((i) => ({ linktype: i.linktype, snaplen, name: i.name })) });
+    const opts = { interfaces: capture.interfaces.map((i) => ({ linktype: i.linktype, snaplen, name: i.name })) };
+    return path === '-' ? new PcapngWriter(process.stdout, opts) : PcapngWriter.openFile(path, opts);
   }
-  return PcapWriter.openFile(path, { linktype: capture.interfaces[0].linktype, snaplen });
+  const opts = { linktype: capture.interfaces[0].linktype, snaplen };
+  return path === '-' ? new PcapWriter(process.stdout, opts) : PcapWriter.openFile(path, opts);
 }
 
 export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
@@ -332,11 +335,13 @@ export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlan
 
 export async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promise<number> {
   if (opts.listInterfaces) return runListInterfaces(io);
+  // With `-w -` the packets own standard output: the report goes to stderr, never redrawn.
+  if (opts.write === '-') io = { stdout: io.stderr, stderr: io.stderr, isTTY: false };
   const model = optionalModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
   // JUnit holds verdicts: without a model there would be nothing to print.
   if (opts.format === 'junit' && model === null) {
-    io.stderr('calico-pcap: live --format junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
+    io.stderr('calico-pcap: live -o junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
     return EXIT_UNREADABLE;
   }
   return runLive(opts, model, io);

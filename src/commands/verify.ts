@@ -1,6 +1,6 @@
 // `calico-pcap verify`: the flows of one capture judged against the cluster model, with pinned
 // expectations for regression suites; exit 0 pass, 1 fail, 2 unreadable input, 4 inconclusive.
-import { actualExpectations, compareExpectations, readExpectations, writeExpectations, type Expectations } from '../engine/verify/expectations.js';
+import { actualExpectations, compareExpectations, expectationsText, readExpectations, writeExpectations, type Expectations } from '../engine/verify/expectations.js';
 import type { ModelFlags } from '../model/sources.js';
 import { ModelError } from '../model/model-error.js';
 import { renderJunit, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
@@ -33,7 +33,10 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   }
   // NODE=FILE names the capturing node, as in correlate and report.
   const { file: capture, node } = parseCaptureArg(captureArg);
-  const out = new Output((s) => io.stdout(s));
+  // `--write-expect -` puts the expectations on standard output; the verdicts then go to stderr.
+  const expectToStdout = opts.writeExpect === '-';
+  const report = expectToStdout ? io.stderr : io.stdout;
+  const out = new Output((s) => report(s));
   const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model));
   if (typeof run === 'number') return run;
   const named = opts.captureNode ?? node;
@@ -44,7 +47,8 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   // The verdicts are printed even when the pinned file cannot be written; the exit code says so.
   let writeFailed: string | null = null;
   try {
-    if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
+    if (expectToStdout) io.stdout(expectationsText(actual, run.file));
+    else if (opts.writeExpect) writeExpectations(opts.writeExpect, actual, run.file);
   } catch (err) {
     if (!(err instanceof ModelError)) throw err;
     writeFailed = err.message;
@@ -54,7 +58,7 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   if (opts.format === 'json') out.push(jsonTerminalSafe(JSON.stringify(vdoc, null, 2)) + '\n');
   else if (opts.format === 'junit') out.push(renderJunit(vdoc));
   else {
-    out.push(renderVerifyTable(vdoc, colorWanted(opts.color, io)));
+    out.push(renderVerifyTable(vdoc, colorWanted(opts.color, expectToStdout ? { ...io, isTTY: false } : io)));
     if (differences) {
       const expectFile = terminalSafe(opts.expect);
       out.push(differences.length === 0

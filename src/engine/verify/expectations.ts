@@ -71,10 +71,15 @@ export function compareExpectations(expected: Expectations, actual: Required<Exp
   return diff;
 }
 
+/** The --write-expect document: YAML that --expect reads back. */
+export function expectationsText(actual: Required<Expectations>, capture: string): string {
+  return `# calico-pcap verify --expect: what ${capture} must show\n${stringify(actual)}`;
+}
+
 /** Writes --write-expect; a file that cannot be written is a ModelError naming it (exit 2). */
 export function writeExpectations(path: string, actual: Required<Expectations>, capture: string): void {
   try {
-    writeFileSync(path, `# calico-pcap verify --expect: what ${capture} must show\n${stringify(actual)}`);
+    writeFileSync(path, expectationsText(actual, capture));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such directory' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOSPC' ? 'no space left on device' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
