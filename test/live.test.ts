@@ -15,7 +15,7 @@
 // exit 2), an unwritable path; and 20 000 flows on a terminal, where a second signal must end
 // live at once while the final report renders.
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,12 +131,13 @@ function ownPacketSockets(pid: number): string[] {
 const activeRuns = new Set<LiveRun>();
 
 /** Starts `node dist/cli.js live ARGS` in a lab namespace with `ip netns exec`. */
-function startLive(lab: Lab, ns: string, args: string[]): LiveRun {
+function startLive(lab: Lab, ns: string, args: string[], stdoutFd?: number): LiveRun {
   const started = Date.now();
-  const child = lab.spawnIn(ns, [process.execPath, CLI, 'live', ...args], { cwd: ROOT });
+  // stdoutFd: standard output goes straight to that file (binary output, `-w -`).
+  const child = lab.spawnIn(ns, [process.execPath, CLI, 'live', ...args], { cwd: ROOT, ...(stdoutFd !== undefined ? { stdio: ['ignore', stdoutFd, 'pipe'] } : {}) });
   let out = '';
   let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<Exit>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err, ms: Date.now() - started })),
@@ -349,6 +350,27 @@ async function countSix({ lab, dir }: { lab: Lab; dir: string }, encapsulation: 
 describeLab('vxlan', (get) => {
   it('--count 6: three pod pings through vxlan.calico = 6 VXLAN packets, report = -w file = analyze', async () => {
     await countSix(get(), 'vxlan', 'udp port 4789');
+  }, TEST_TIMEOUT);
+
+  it('-w - writes the pcap to standard output, as tcpdump -w -; the JSON report goes to stderr', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'stdout.pcap');
+    const fd = openSync(out, 'w');
+    let run: LiveRun;
+    try {
+      run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '--count', '6', '-w', '-', '-o', 'json'], fd);
+    } finally {
+      closeSync(fd);
+    }
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = JSON.parse(e.stderr);
+    expect(doc.live?.packets).toBe(6);
+    expect(doc.live?.written).toBe('-');
+    expectPodPingFlows(doc, 'vxlan', 6);
+    expectFileMatchesReport(out, doc, 6);
   }, TEST_TIMEOUT);
 
   it('SIGINT mid-capture: exit 0, stoppedBy signal, the -w file holds exactly the reported packets', async () => {
