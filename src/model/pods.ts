@@ -140,6 +140,12 @@ function describe(e: PodEntry): string {
 
 type Obj = Record<string, unknown>;
 
+// What the API server accepts (k8s.io/apimachinery validation: a pod name is a DNS-1123
+// subdomain, a namespace a DNS-1123 label). Checked, so that every report can print a name as
+// it is: no control character, quote or comma can come from a pods file.
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
 function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -222,8 +228,11 @@ function addPod(index: PodIndex, o: Obj, file: string, where: string, tally: Tal
   const name = metadata.name;
   if (typeof name !== 'string' || name === '') throw new ModelError(`${file}: ${where}metadata.name of a Pod is missing`);
   // A Pod written without a namespace (a manifest, not an export) lives in "default".
+  if (!DNS_SUBDOMAIN.test(name) || name.length > 253) throw new ModelError(`${file}: ${where}metadata.name ${JSON.stringify(name)} is not a Kubernetes pod name (lowercase letters, digits, "-" and ".")`);
   const namespace = metadata.namespace === undefined ? 'default' : metadata.namespace;
-  if (typeof namespace !== 'string' || namespace === '') throw new ModelError(`${file}: ${where}metadata.namespace of Pod ${name} is not a string`);
+  if (typeof namespace !== 'string' || !DNS_LABEL.test(namespace) || namespace.length > 63) {
+    throw new ModelError(`${file}: ${where}metadata.namespace ${JSON.stringify(namespace)} of Pod ${name} is not a Kubernetes namespace name (lowercase letters, digits and "-")`);
+  }
   const spec = isObj(o.spec) ? o.spec : {};
   const status = isObj(o.status) ? o.status : {};
   if (spec.hostNetwork === true) {
