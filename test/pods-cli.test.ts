@@ -192,3 +192,26 @@ describe('--pods: a file that cannot be used is one line, exit 2, naming the fil
     expect(r.stderr).toBe(`calico-pcap: ${bad}: items[0].status.podIPs[1].ip "fd00:10:200::2:10:zz" of Pod default/pod-node01 is not an IP address\n`);
   });
 });
+
+describe('docs/pods.md documents --pods with real output', () => {
+  const docs = readFileSync(join(ROOT, 'docs', 'pods.md'), 'utf8');
+
+  it('every `$ calico-pcap` example is exactly what the command prints', async () => {
+    // @ts-expect-error: a plain .mjs script without types
+    const { readmeExamples } = await import('../scripts/readme-examples.mjs');
+    const examples = readmeExamples(docs) as { command: string; documented: string; actual: string }[];
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const e of examples) expect(e.documented, e.command).toBe(e.actual);
+  });
+
+  it('the JSON excerpts are parts of the real document, and every new field and column is documented', () => {
+    const doc = run(['analyze', CAPTURE, '--pods', PODS, '-o', 'json']).stdout;
+    const excerpts = [...docs.matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+    expect(excerpts).toHaveLength(2);
+    for (const x of excerpts) expect(doc).toContain(x.replace(/,\n$/, '\n').trimEnd());
+    for (const field of ['flows[].inner.srcPod', 'flows[].inner.dstPod', 'pods.files', 'pods.namedPods', 'pods.namedAddresses', 'pods.warnings', 'pods.notes', 'inner_src_pod', 'inner_dst_pod']) {
+      expect(docs, field).toContain(`\`${field}\``);
+    }
+    expect(Object.keys(JSON.parse(doc).pods).sort()).toEqual(['files', 'namedAddresses', 'namedPods', 'notes', 'warnings']);
+  });
+});

@@ -172,6 +172,11 @@ describe('readPods: bad input is one line naming the file', () => {
     expect(errorOf(() => readPods([noName]))).toBe(`${noName}: metadata.name of a Pod is missing`);
     const noKind = write('no-kind.json', '{"items": []}');
     expect(errorOf(() => readPods([noKind]))).toBe(`${noKind}: kind is missing (expected a Pod or a List of Pods, as kubectl get pods -A -o yaml writes)`);
+    // Names as the API server accepts them only: nothing a terminal, CSV cell or HTML page could obey.
+    const badName = write('bad-name.json', JSON.stringify({ kind: 'Pod', metadata: { name: 'web\u001b[31m', namespace: 'shop' }, status: { podIP: '10.200.2.40' } }));
+    expect(errorOf(() => readPods([badName]))).toBe(`${badName}: metadata.name "web\\u001b[31m" is not a Kubernetes pod name (lowercase letters, digits, "-" and ".")`);
+    const badNamespace = write('bad-ns.json', JSON.stringify({ kind: 'Pod', metadata: { name: 'web-0', namespace: 'Shop,1' }, status: { podIP: '10.200.2.40' } }));
+    expect(errorOf(() => readPods([badNamespace]))).toBe(`${badNamespace}: metadata.namespace "Shop,1" of Pod web-0 is not a Kubernetes namespace name (lowercase letters, digits and "-")`);
     const scalar = write('scalar.yaml', 'hello\n');
     expect(errorOf(() => readPods([scalar]))).toBe(`${scalar}: expected a Pod or a List of Pods at the top level (kubectl get pods -A -o yaml)`);
   });
