@@ -11,9 +11,11 @@ import { renderCsv } from '../report/csv.js';
 import { packetLine } from '../report/ndjson.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
+import { podNamesOption, type PodOptions } from './pod-options.js';
+import type { PodNames } from '../report/pod-names.js';
 import { captureErrorLine, colorWanted, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends PodOptions {
   format: 'table' | 'json' | 'csv' | 'ndjson' | 'junit';
   vxlanPort: number[];
   strict?: boolean;
@@ -23,15 +25,15 @@ export interface AnalyzeOptions {
   debug?: boolean;
 }
 
-/** Runs the shared pipeline; returns the run, or an exit code after printing why. */
-export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }): Promise<CaptureRun | number> {
+/** Runs the shared pipeline; returns the run, or an exit code after printing why. `names`: --pods, for ndjson lines. */
+export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }, names: PodNames | null = null): Promise<CaptureRun | number> {
   const ndjson = opts.format === 'ndjson';
   let run: CaptureRun;
   try {
     run = await analyzeCapture(
       capture,
       { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
-      ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
+      ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet, names)) + '\n') : undefined,
     );
   } catch (err) {
     if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
@@ -66,10 +68,12 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
 
 export async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
   // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
-  const run = await readCapture(capture, opts, io, out);
+  const run = await readCapture(capture, opts, io, out, undefined, names);
   if (typeof run === 'number') return run;
-  const doc = buildDocument(run);
+  const doc = buildDocument(run, undefined, names);
   switch (opts.format) {
     case 'json':
       out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');

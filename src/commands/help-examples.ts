@@ -5,6 +5,7 @@ const EXAMPLES: Record<string, string[]> = {
     'calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap',
     'calico-pcap analyze fixtures/any-vxlan/node04-any.pcap -o json',
     'gzip -c fixtures/ipip-crosssubnet/node04-tunl0.pcap | calico-pcap analyze -',
+    'calico-pcap analyze fixtures/dual-stack-vxlan/node04-ens37.pcap --pods fixtures/pods/dual-stack-pods.json',
   ],
   verify: [
     'calico-pcap verify fixtures/vxlan-crosssubnet/node04-ens37.pcap --cluster fixtures/cluster/reference-cluster.yaml',

@@ -19,12 +19,16 @@ import { decoderPorts } from './model-options.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel, windowOption } from './model-options.js';
+import { podNamesOption, type PodOptions } from './pod-options.js';
+import type { PodNames } from '../report/pod-names.js';
 
 export interface ReportOptions {
   html: string;
   title?: string;
   window: number;
   vxlanPort: number[];
+  /** --pods: names beside pod IPs in the flow tables. */
+  names?: PodNames | null;
 }
 
 export async function runReport(captures: string[], opts: ReportOptions, model: ClusterModel | null, io: CliIo): Promise<number> {
@@ -58,7 +62,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
       const fault = run.analyzer.readFault;
       if (fault) io.stderr(readStoppedLine(run.file, fault, run.analyzer.packets, 'analysed'));
       // Each capture judged on its own: what one capture teaches (learned blocks) never changes another's verdict.
-      docs.push(documentOf(run, model, { captureNode: input.node, captureNodeHow: 'NODE=FILE' }).doc);
+      docs.push(documentOf(run, model, { captureNode: input.node, captureNodeHow: 'NODE=FILE' }, opts.names ?? null).doc);
     }
     if (inputs.length > 1) {
       try {
@@ -140,7 +144,7 @@ class PipeSpool {
   }
 }
 
-export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions {
   html: string;
   title?: string;
   window: string;
@@ -152,5 +156,7 @@ export async function runReportCommand(captures: string[], opts: ReportCommandOp
   const window = windowOption(opts.window, io);
   const model = window === undefined ? undefined : optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
-  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
+  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort, names }, model, io);
 }

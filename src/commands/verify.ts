@@ -7,6 +7,7 @@ import { renderJunit, renderVerifyTable, type VerifyDocument } from '../report/v
 import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
 import { finishRead, readCapture, type AnalyzeOptions } from './analyze.js';
 import { decoderPorts, requiredModel } from './model-options.js';
+import { podNamesOption } from './pod-options.js';
 import { documentOf } from './verdict.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, colorWanted, type CliIo } from './support.js';
 
@@ -21,6 +22,8 @@ export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
 export async function runVerify(captureArg: string, opts: VerifyOptions, io: CliIo): Promise<number> {
   const model = requiredModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
   let expectations: Expectations | undefined;
   try {
     if (opts.expect) expectations = readExpectations(opts.expect);
@@ -40,7 +43,7 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model));
   if (typeof run === 'number') return run;
   const named = opts.captureNode ?? node;
-  const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' });
+  const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' }, names);
   const vdoc = doc as VerifyDocument;
   const verdict = judgement!.verify;
   const actual = actualExpectations(verdict, vdoc.flows.length);
