@@ -214,9 +214,12 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/** Runs the process's command line: `calico-pcap` itself, and the kubectl plugin (src/kubectl-plugin.ts). */
+export function runProcess(): void {
   installStdoutErrorHandler();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
+
+if (isEntryPoint()) runProcess();

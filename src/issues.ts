@@ -1,6 +1,6 @@
 // Typed issues with stable codes. Readers and decoders report problems as values through an
 // IssueSink, never as exceptions, so one bad packet never stops the analysis of the rest.
-// The codes are a contract (JSON output, README): add new ones, never rename.
+// The codes are a contract (JSON output, docs/issues.md): add new ones, never rename.
 
 export const Severity = {
   /** The capture tool cut the packet (snapshot length): the bytes are fine, just not all there. */

@@ -1,6 +1,6 @@
 // The HTML report: rendered from documents the built CLI makes from the fixtures, checked
 // statically (self-contained, escaped) and in a real headless Chromium (graph, verdicts, sorting,
-// no request leaving the page), with a screenshot for the README.
+// no request leaving the page), with a screenshot for docs/report.md.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

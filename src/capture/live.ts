@@ -27,7 +27,7 @@ export class LiveCaptureError extends Error {
 }
 
 export const CAP_INSTALL_HINT =
-  "live capture needs the optional 'cap' module (a libpcap binding): apt-get install libpcap-dev g++ make python3, then npm install cap";
+  "live capture needs the optional native module 'cap' (a libpcap binding), which is not installed or did not build: apt-get install libpcap-dev g++ make python3, then install calico-pcap again (npm install -g calico-pcap; in a clone: npm install cap)";
 
 let loaded: CapModule | null | undefined;
 

@@ -1,5 +1,5 @@
 // The versioned JSON document (`--format json`): what scripts and CI jobs read. Field names are
-// a contract documented in the README; bump SCHEMA_VERSION for any incompatible change.
+// a contract documented in docs/analyze.md; bump SCHEMA_VERSION for any incompatible change.
 import { ISSUES } from '../issues.js';
 import { linkTypeName } from '../decode/dispatch.js';
 import { encapsulationName, etherTypeName, protocolName } from '../decode/layers.js';

@@ -1,6 +1,6 @@
 // The correlation document (`calico-pcap correlate --format json`): one inner packet followed
 // across captures taken at the same time on several nodes and interfaces. A contract, like the
-// analysis document: documented in the README, versioned by `schema`.
+// analysis document: documented in docs/correlate.md, versioned by `schema`.
 import type { IssueRecord } from '../../issues.js';
 
 export const CORRELATE_SCHEMA_VERSION = 1;

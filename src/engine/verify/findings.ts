@@ -1,4 +1,4 @@
-// Finding codes of `calico-pcap verify`: stable names (a contract, listed in the README), each
+// Finding codes of `calico-pcap verify`: stable names (a contract, listed in docs/verify.md), each
 // with its severity and why it matters for Calico.
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
