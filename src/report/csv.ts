@@ -1,5 +1,6 @@
 // `--format csv`: the flow rows, one per line, with a header (RFC 4180 quoting where needed).
-import type { AnalysisDocument } from './document.js';
+// Several captures: a first column, capture, names the file each flow was seen in.
+import type { AnalysisDocument, FlowView } from './document.js';
 
 export const CSV_COLUMNS = [
   'encapsulation', 'outer_src', 'outer_dst', 'vni', 'inner_src', 'inner_dst', 'protocol', 'sport', 'dport',
@@ -12,14 +13,23 @@ function cell(v: string | number | null | undefined): string {
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
+function flowCells(f: FlowView): (string | number | null | undefined)[] {
+  return [
+    f.encapsulation, f.outer?.src, f.outer?.dst, f.vni, f.inner?.src, f.inner?.dst,
+    f.protocol ?? f.innerEtherType, f.sport, f.dport, f.packets, f.bytes, f.fragments, f.malformedPackets,
+    f.badChecksums, f.firstPacket, f.firstTime, f.lastTime,
+  ];
+}
+
 export function renderCsv(doc: AnalysisDocument): string {
   const rows = [CSV_COLUMNS.join(',')];
-  for (const f of doc.flows) {
-    rows.push([
-      f.encapsulation, f.outer?.src, f.outer?.dst, f.vni, f.inner?.src, f.inner?.dst,
-      f.protocol ?? f.innerEtherType, f.sport, f.dport, f.packets, f.bytes, f.fragments, f.malformedPackets,
-      f.badChecksums, f.firstPacket, f.firstTime, f.lastTime,
-    ].map(cell).join(','));
-  }
+  for (const f of doc.flows) rows.push(flowCells(f).map(cell).join(','));
+  return rows.join('\n') + '\n';
+}
+
+/** The flows of several captures, each row led by its capture's file name. */
+export function renderManyCsv(flows: readonly { capture: string; flow: FlowView }[]): string {
+  const rows = [['capture', ...CSV_COLUMNS].join(',')];
+  for (const { capture, flow } of flows) rows.push([capture, ...flowCells(flow)].map(cell).join(','));
   return rows.join('\n') + '\n';
 }
