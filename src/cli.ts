@@ -6,13 +6,14 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { TOOL_VERSION } from './version.js';
-import { runAnalyze, type AnalyzeOptions } from './commands/analyze.js';
+import { runAnalyze, SORT_HELP, SORT_KEYS, type AnalyzeOptions } from './commands/analyze.js';
 import { runVerify, type VerifyOptions } from './commands/verify.js';
 import { runCorrelateCommand, type CorrelateCommandOptions } from './commands/correlate.js';
 import { runReportCommand, type ReportCommandOptions } from './commands/report.js';
 import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
 import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
-import { collect, parseModeOption, parsePort, parsePositive } from './commands/option-parsers.js';
+import { collect, parseCount, parseModeOption, parsePort, parsePositive } from './commands/option-parsers.js';
+
 import { examplesText } from './commands/help-examples.js';
 import { defaultIo, EXIT_OK, EXIT_UNREADABLE, internalErrorCode, installStdoutErrorHandler, safeStderr, type CliIo } from './commands/support.js';
 
@@ -45,7 +46,7 @@ const shared = {
   formatAlias: (formats: string[]) => new Option('--format <format>', 'the same as -o').choices(formats).hideHelp(),
   // -f is the capture filter, as in tcpdump and dumpcap; on a file it cannot apply (tshark refuses it too).
   fileFilter: () => new Option('-f, --filter <bpf>', 'a capture filter: only for live').hideHelp(),
-  read: () => new Option('-r, --read <file>', 'the capture to read, as tcpdump -r and tshark -r take it (instead of the argument)'),
+  read: () => new Option('-r, --read <file>', 'a capture to read, as tcpdump -r and tshark -r take it (repeatable; added after the arguments)').argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]),
   pods: () => new Option('--pods <file>', 'pod names beside pod IPs: kubectl get pods -A -o yaml (or -o json) saved to a file, or a directory of such files; repeatable').argParser(collect).default([]),
 };
 
@@ -84,25 +85,28 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addCaptureOptions(
     program
       .command('analyze').addHelpText('after', examplesText('analyze'))
-      .description('decode a pcap or pcapng capture (file, gzip, or - for stdin) and report per flow the encapsulation, node IPs and pod IPs')
-      .argument('[capture]', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input'),
+      .description('decode pcap or pcapng captures (files, gzip, directories, patterns, or - for stdin) and report per flow the encapsulation, node IPs and pod IPs')
+      .argument('[captures...]', "capture files (pcap or pcapng, optionally gzip-compressed), - for standard input, directories (their *.pcap, *.pcapng, *.cap[.gz]) or quoted patterns ('node*.pcap.gz')")
+      .addOption(new Option('--sort <key>', `order of the flows: ${SORT_HELP}`).choices(SORT_KEYS))
+      .addOption(new Option('--top <n>', 'list only the first N flows after --sort (0: all; default all, or 50 in a table on a terminal)').argParser(parseCount))
+      .addOption(new Option('--per <record>', '-o ndjson records: one per packet (default) or one per flow').choices(['packet', 'flow'])),
     ['table', 'json', 'csv', 'ndjson'],
-  ).action(async (capture: string | undefined, opts: AnalyzeOptions & { read?: string }, cmd: Command) => {
-    setExit(await runAnalyze(oneCapture(cmd, capture, opts.read), opts, io));
+  ).action(async (captures: string[], opts: AnalyzeOptions & { read?: string[] }, cmd: Command) => {
+    setExit(await runAnalyze(captureArgs(cmd, captures, opts.read), opts, io));
   });
 
   addModelOptions(addCaptureOptions(
     program
       .command('verify').addHelpText('after', examplesText('verify'))
       .description('check every flow of a capture against what Calico should do with the pool: exit 0 all match, 1 a violation, 2 unreadable capture or model, 4 inconclusive (pod traffic that could not be judged)')
-      .argument('[capture]', 'capture file (pcap or pcapng, optionally gzip-compressed), or - for standard input; NODE=FILE names the node it was taken on')
+      .argument('[captures...]', 'capture files (pcap or pcapng, optionally gzip-compressed), - for standard input, directories or quoted patterns; NODE=FILE names the node a capture was taken on; each capture is judged at its own capture point')
       .option('--device <name>', 'the interface the capture was taken on (ens37, tunl0, vxlan.calico): on a tunnel device packets are already decapsulated; default: the pcapng interface name, the cooked header of -i any, the link type, the file name')
       .option('--capture-node <name>', 'the node the capture was taken on (also NODE=FILE); default: inferred, and the report says how')
       .option('--expect <file>', 'pinned expectations (result, pairs, findings, flows): exit 0 when the capture shows exactly them, 1 with a diff otherwise')
       .option('--write-expect <file>', 'write the expectations this capture shows, to pin them (- for standard output; the verdicts then go to stderr)'),
     ['table', 'json', 'junit'],
-  )).action(async (capture: string | undefined, opts: VerifyOptions & { read?: string }, cmd: Command) => {
-    setExit(await runVerify(oneCapture(cmd, capture, opts.read), opts, io));
+  )).action(async (captures: string[], opts: VerifyOptions & { read?: string[] }, cmd: Command) => {
+    setExit(await runVerify(captureArgs(cmd, captures, opts.read), opts, io));
   });
   addModelOptions(
     program
@@ -175,12 +179,11 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   return program;
 }
 
-/** The one capture of analyze and verify: the argument or -r FILE, exactly one of them. */
-function oneCapture(cmd: Command, argument: string | undefined, read: string | undefined): string {
-  if (argument !== undefined && read !== undefined) cmd.error(`give the capture either as an argument or with -r, not both`, { exitCode: EXIT_UNREADABLE, code: 'calico-pcap.usage' });
-  const capture = argument ?? read;
-  if (capture === undefined) cmd.error(`missing capture: give a file, - for standard input, or -r FILE`, { exitCode: EXIT_UNREADABLE, code: 'calico-pcap.usage' });
-  return capture;
+/** The captures of analyze and verify: the arguments, then every -r FILE; at least one. */
+function captureArgs(cmd: Command, args: string[], read: string[] | undefined): string[] {
+  const captures = [...args, ...(read ?? [])];
+  if (captures.length === 0) cmd.error(`missing capture: give a file, - for standard input, or -r FILE`, { exitCode: EXIT_UNREADABLE, code: 'calico-pcap.usage' });
+  return captures;
 }
 
 /** Runs the command line; resolves to the exit code. */

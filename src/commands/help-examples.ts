@@ -3,14 +3,15 @@
 const EXAMPLES: Record<string, string[]> = {
   analyze: [
     'calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap',
-    'calico-pcap analyze fixtures/any-vxlan/node04-any.pcap -o json',
     'gzip -c fixtures/ipip-crosssubnet/node04-tunl0.pcap | calico-pcap analyze -',
+    "calico-pcap analyze fixtures/vxlan-crosssubnet/ 'fixtures/ipip-*/node04*.pcap' --sort bytes --top 10",
     'calico-pcap analyze fixtures/dual-stack-vxlan/node04-ens37.pcap --pods fixtures/pods/dual-stack-pods.json',
   ],
   verify: [
     'calico-pcap verify fixtures/vxlan-crosssubnet/node04-ens37.pcap --cluster fixtures/cluster/reference-cluster.yaml',
     'calico-pcap verify fixtures/vxlan-port-4790/node04-ens37.pcap --cluster fixtures/vxlan-port-4790/model -o junit',
     'calico-pcap verify kube-node04=fixtures/any-vxlan/node04-any.pcap --cluster fixtures/any-vxlan/cluster.yaml -o json',
+    'calico-pcap verify fixtures/vxlan-crosssubnet/node04-ens37.pcap fixtures/vxlan-crosssubnet/node04-vxlan.calico.pcap --cluster fixtures/vxlan-crosssubnet/cluster.yaml',
   ],
   correlate: [
     'calico-pcap correlate fixtures/correlate-vxlan/node01-ens37.pcap fixtures/correlate-vxlan/node04-ens37.pcap fixtures/correlate-vxlan/node04-vxlan.calico.pcap --cluster fixtures/correlate-vxlan/cluster.yaml',

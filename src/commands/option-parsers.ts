@@ -25,3 +25,10 @@ export function parseModeOption(value: string): string {
   if (!isEncapMode(value)) throw new InvalidArgumentError('expected Always, CrossSubnet or Never');
   return value;
 }
+
+/** A count where 0 means "no limit" (--top 0: every flow). */
+export function parseCount(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number (0 for all)');
+  return n;
+}

@@ -3,13 +3,20 @@
 import { actualExpectations, compareExpectations, expectationsText, readExpectations, writeExpectations, type Expectations } from '../engine/verify/expectations.js';
 import type { ModelFlags } from '../model/sources.js';
 import { ModelError } from '../model/model-error.js';
-import { renderJunit, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
+import { renderJunit, renderJunitMany, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
 import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
-import { finishRead, readCapture, type AnalyzeOptions } from './analyze.js';
+import { captureList, finishRead, readCapture, worstExit, type AnalyzeOptions } from './analyze.js';
+import type { CaptureSpec } from './capture-list.js';
+import type { ClusterModel } from '../model/cluster.js';
+import { mergeSummaries, type UnreadableCapture } from '../report/many-document.js';
+import { TOOL_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../report/document.js';
+import { paintResult } from '../report/paint.js';
 import { decoderPorts, requiredModel } from './model-options.js';
 import { podNamesOption } from './pod-options.js';
+import type { PodNames } from '../report/pod-names.js';
 import { documentOf } from './verdict.js';
-import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, colorWanted, type CliIo } from './support.js';
+import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, colorWanted, type CliIo } from './support.js';
 
 export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
   cluster: string[];
@@ -19,11 +26,26 @@ export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
   writeExpect?: string;
 }
 
-export async function runVerify(captureArg: string, opts: VerifyOptions, io: CliIo): Promise<number> {
+export async function runVerify(args: readonly string[], opts: VerifyOptions, io: CliIo): Promise<number> {
+  const specs = await captureList(args, io);
+  if (typeof specs === 'number') return specs;
+  if (specs.length > 1) {
+    // Pinned expectations and --capture-node describe one capture; several each need their own.
+    const one = opts.expect !== undefined ? '--expect' : opts.writeExpect !== undefined ? '--write-expect' : opts.captureNode !== undefined ? '--capture-node' : null;
+    if (one) {
+      io.stderr(`calico-pcap: ${one} applies to one capture and ${specs.length} were given: ${one === '--capture-node' ? 'name the node of each as NODE=FILE' : 'pin each capture in its own run of verify'}\n`);
+      return EXIT_UNREADABLE;
+    }
+  }
   const model = requiredModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;
+  if (specs.length > 1) return verifyMany(specs, model, opts, io, names);
+  return verifyOne(specs[0], model, opts, io, names);
+}
+
+async function verifyOne(spec: CaptureSpec, model: ClusterModel, opts: VerifyOptions, io: CliIo, names: PodNames | null): Promise<number> {
   let expectations: Expectations | undefined;
   try {
     if (opts.expect) expectations = readExpectations(opts.expect);
@@ -35,7 +57,7 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
     throw err;
   }
   // NODE=FILE names the capturing node, as in correlate and report.
-  const { file: capture, node } = parseCaptureArg(captureArg);
+  const { file: capture, node } = spec;
   // `--write-expect -` puts the expectations on standard output; the verdicts then go to stderr.
   const expectToStdout = opts.writeExpect === '-';
   const report = expectToStdout ? io.stderr : io.stdout;
@@ -91,4 +113,61 @@ export function exitOf(result: 'pass' | 'fail' | 'inconclusive', hint: string | 
   // The hint names nodes from the model files: escaped first, so that a newline in a name cannot split the line.
   io.stderr(`calico-pcap: ${file}: inconclusive: ${terminalSafe(hint ?? 'pod traffic could not be judged')}\n`);
   return EXIT_INCONCLUSIVE;
+}
+
+type Result = 'pass' | 'fail' | 'inconclusive';
+
+/** Several captures: fail if any fails; else inconclusive if any is (or could not be read); pass only if all pass. */
+export function overallResult(results: readonly Result[], unreadable: number): Result {
+  if (results.includes('fail')) return 'fail';
+  if (results.includes('inconclusive') || unreadable > 0) return 'inconclusive';
+  return 'pass';
+}
+
+/**
+ * Several captures, each judged at its own capture point (its own device and node inference,
+ * NODE=FILE per capture), reported one after the other, then the overall result.
+ */
+async function verifyMany(specs: CaptureSpec[], model: ClusterModel, opts: VerifyOptions, io: CliIo, names: PodNames | null): Promise<number> {
+  const out = new Output((s) => io.stdout(s));
+  const docs: VerifyDocument[] = [];
+  const unreadable: UnreadableCapture[] = [];
+  const codes: number[] = [];
+  const verdicts: { file: string; result: Result; hint: string | null }[] = [];
+  for (const spec of specs) {
+    let said = '';
+    const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
+    const run = await readCapture(spec.file, { ...opts, format: 'json' }, noting, out, decoderPorts(opts.vxlanPort, model));
+    if (typeof run === 'number') {
+      codes.push(run);
+      unreadable.push({ file: spec.file, message: said.replace(/^calico-pcap: /, '').trim() });
+      continue;
+    }
+    const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: spec.node, captureNodeHow: 'NODE=FILE' }, names);
+    docs.push(doc as VerifyDocument);
+    verdicts.push({ file: run.file, result: judgement!.verify.result, hint: judgement!.verify.hint });
+    codes.push(finishRead(run, io));
+  }
+  const result = overallResult(verdicts.map((v) => v.result), unreadable.length);
+  if (opts.format === 'json') {
+    const many = {
+      schema: SCHEMA_VERSION,
+      tool: { name: 'calico-pcap', version: TOOL_VERSION },
+      result,
+      captures: docs.map(({ schema: _schema, tool: _tool, ...rest }) => rest),
+      merged: mergeSummaries(docs),
+      unreadable,
+    };
+    out.push(jsonTerminalSafe(JSON.stringify(many, null, 2)) + '\n');
+  } else if (opts.format === 'junit') {
+    out.push(renderJunitMany(docs, unreadable));
+  } else {
+    const color = colorWanted(opts.color, io);
+    out.push(docs.map((d) => renderVerifyTable(d, color)).join('\n'));
+    const each = [...verdicts.map((v) => `${terminalSafe(v.file)} ${paintResult(v.result, color)}`), ...unreadable.map((u) => `${terminalSafe(u.file)} UNREADABLE`)];
+    out.push(`\noverall (${specs.length} captures): ${paintResult(result, color)}\n${each.map((e) => `  ${e}\n`).join('')}`);
+  }
+  out.flush();
+  for (const v of verdicts) codes.push(exitOf(v.result, v.hint, v.file, io));
+  return worstExit(codes);
 }

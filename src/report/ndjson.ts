@@ -7,6 +7,7 @@ import type { DecodedPacket } from '../decode/packet.js';
 import { formatIpAddress } from '../analysis/address.js';
 import { isoTime } from '../capture/time.js';
 import type { PodNames } from './pod-names.js';
+import type { FlowView } from './document.js';
 
 export interface PacketLine {
   packet: number;
@@ -86,4 +87,14 @@ export function packetLine(reader: RecordInfo, p: DecodedPacket, names: PodNames
     line.issues = codes;
   }
   return line;
+}
+
+/**
+ * `--per flow`: one record per flow, as Zeek's conn.log has one per connection: the capture it
+ * was seen in, then the fields of the JSON document's flows (docs/many-captures.md lists them).
+ */
+export type FlowLine = { capture: string } & FlowView;
+
+export function flowLine(capture: string, flow: FlowView): FlowLine {
+  return { capture, ...flow };
 }

@@ -1,6 +1,11 @@
 // The human report: one table row per flow with the columns a person scans first, then totals.
-import Table from 'cli-table3';
+// With several captures, a first column names each flow's capture, then a summary per capture
+// and one for all of them. The grid is drawn by renderGrid (cli-table3 is far too slow for the
+// 100k-flow tables of big captures; see grid.ts).
 import type { AnalysisDocument, FlowView } from './document.js';
+import type { CaptureFlow } from './flow-order.js';
+import type { MergedSummary } from './many-document.js';
+import { renderGrid, type Align } from './grid.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 import { innerPair } from './pod-names.js';
 
@@ -14,23 +19,38 @@ function pair(p: { src: string; dst: string } | null): string {
   return p === null ? '-' : `${p.src} -> ${p.dst}`;
 }
 
-export function renderTable(doc: AnalysisDocument, color: boolean): string {
-  const table = new Table({
-    head: ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'bytes'],
-    colAligns: ['left', 'left', 'right', 'left', 'left', 'right', 'right'],
-    style: color ? {} : { head: [], border: [] },
-    // No rule between rows: a flow table is scanned down a column.
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
-  for (const f of doc.flows) {
-    table.push([f.encapsulation, pair(f.outer), f.vni ?? '-', innerPair(f.inner, safe), ports(f), f.packets, f.bytes]);
-  }
+const HEAD = ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'bytes'];
+const ALIGN: Align[] = ['left', 'left', 'right', 'left', 'left', 'right', 'right'];
+
+function flowCells(f: FlowView): (string | number)[] {
+  return [f.encapsulation, pair(f.outer), f.vni ?? '-', innerPair(f.inner, safe), ports(f), f.packets, f.bytes];
+}
+
+/** What the list left out (--top, or the top 50 on a terminal), and how to see it all. */
+export interface TableListing {
+  omitted: number;
+  /** e.g. "top 50 by packets". */
+  shown: string;
+}
+
+function omittedLine(listing: TableListing | undefined): string[] {
+  if (!listing || listing.omitted === 0) return [];
+  return [`${listing.omitted} more flows (use --top 0; shown: ${listing.shown})`];
+}
+
+function captureLine(doc: Pick<AnalysisDocument, 'capture'>): string {
+  return `${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${doc.capture.interfaces.map((i) => i.linktypeName).join(', ') || 'no interfaces'}`;
+}
+
+function countsLine(t: AnalysisDocument['totals'], encapsulations: AnalysisDocument['encapsulations'], nonIp: AnalysisDocument['nonIp']): string {
+  const encaps = Object.entries(encapsulations).map(([name, e]) => `${name} ${e.packets}`).join(', ');
+  return `${t.packets} packets, ${t.bytes} bytes, ${t.flows} flows${encaps ? ` (${encaps})` : ''}${t.nonIpPackets ? `, ${t.nonIpPackets} non-IP (${Object.entries(nonIp).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`;
+}
+
+/** The lines under the flows of one capture: counts, the notable totals, issues, an early end. */
+function summaryLines(doc: Omit<AnalysisDocument, 'schema' | 'tool' | 'flows'>, indent: string): string[] {
   const t = doc.totals;
   const lines: string[] = [];
-  lines.push(`${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${doc.capture.interfaces.map((i) => i.linktypeName).join(', ') || 'no interfaces'}`);
-  if (doc.flows.length > 0) lines.push(table.toString());
-  const encaps = Object.entries(doc.encapsulations).map(([name, e]) => `${name} ${e.packets}`).join(', ');
-  lines.push(`${t.packets} packets, ${t.bytes} bytes, ${t.flows} flows${encaps ? ` (${encaps})` : ''}${t.nonIpPackets ? `, ${t.nonIpPackets} non-IP (${Object.entries(doc.nonIp).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
   if (t.fragments) lines.push(`${t.fragments} IP fragments (not reassembled)`);
   if (t.badChecksums) lines.push(`${t.badChecksums} bad checksums (IPv4 header or tunnel UDP): corrupted on the way, receivers drop these`);
   if (t.checksumOffloadSuspects) lines.push(`${t.checksumOffloadSuspects} checksums left for the NIC (TX offload on the capturing host): not corruption`);
@@ -42,5 +62,33 @@ export function renderTable(doc: AnalysisDocument, color: boolean): string {
     if (doc.issues.records.length > 5) lines.push(`  ... (--format json lists up to ${doc.issues.records.length})`);
   }
   if (doc.capture.endedEarly) lines.push('the read stopped early: the report covers the packets before the fault');
+  return lines.map((l) => indent + l);
+}
+
+export function renderTable(doc: AnalysisDocument, color: boolean, listing?: TableListing): string {
+  const lines: string[] = [captureLine(doc)];
+  if (doc.flows.length > 0) lines.push(renderGrid(HEAD, ALIGN, doc.flows.map(flowCells), color));
+  lines.push(...omittedLine(listing));
+  lines.push(countsLine(doc.totals, doc.encapsulations, doc.nonIp));
+  lines.push(...summaryLines(doc, ''));
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Several captures: the listed flows with a capture column, then per capture its header and
+ * counts (and what else its own report would say, indented), then the merged counts.
+ */
+export function renderManyTable(docs: readonly AnalysisDocument[], flows: readonly CaptureFlow[], merged: MergedSummary, color: boolean, listing?: TableListing): string {
+  const lines: string[] = [];
+  if (flows.length > 0) {
+    const rows = flows.map((cf) => [safe(docs[cf.capture].capture.file), ...flowCells(cf.flow)]);
+    lines.push(renderGrid(['capture', ...HEAD], ['left', ...ALIGN], rows, color));
+  }
+  lines.push(...omittedLine(listing));
+  for (const doc of docs) {
+    lines.push(`${captureLine(doc)}: ${countsLine(doc.totals, doc.encapsulations, doc.nonIp)}`);
+    lines.push(...summaryLines(doc, '  '));
+  }
+  lines.push(`all ${docs.length} captures: ${countsLine(merged.totals, merged.encapsulations, merged.nonIp)}`);
   return lines.join('\n') + '\n';
 }

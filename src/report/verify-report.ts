@@ -1,6 +1,5 @@
 // Reports of `calico-pcap verify`: the table people read, the JSON section scripts read, and
 // JUnit XML for CI systems (one test case per node pair and direction).
-import Table from 'cli-table3';
 import { formatNodeAddress, type ClusterModel } from '../model/cluster.js';
 import { formatAddress, formatCidr } from '../net/address.js';
 import type { Judgement } from '../engine/judge.js';
@@ -10,6 +9,7 @@ import type { AnalysisDocument } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 import { paint, paintResult } from './paint.js';
 import { innerPair } from './pod-names.js';
+import { renderGrid } from './grid.js';
 
 /** 2: result may be "inconclusive" (with hint); points, captureNode, model.felix and model.notes. */
 export const VERIFY_SCHEMA_VERSION = 2;
@@ -96,20 +96,20 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
     else if (p.kind === 'pod' || v.points.length > 1) lines.push(`captured on ${safe(p.name ?? '?')} (${p.kind}; from ${p.how})`);
   }
   if (v.captureNode.name !== null && v.points.length > 1) lines.push(`capturing node: ${safe(v.captureNode.name)} (${v.captureNode.how})`);
-  const flows = new Table({
-    head: ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'sender -> receiver', 'verdict'],
-    colAligns: ['left', 'left', 'right', 'left', 'left', 'right', 'left', 'left'],
-    style: color ? {} : { head: [], border: [] },
-    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-  });
+  const rows: (string | number)[][] = [];
   v.flows.forEach((fv) => {
     const f = doc.flows[fv.flow];
     const ports = f.protocol === null ? f.innerEtherType ?? '' : f.sport === null ? f.protocol : `${f.protocol} ${f.sport} -> ${f.dport}`;
     const nodes = fv.from || fv.to ? `${safe(fv.from ?? '?')} -> ${safe(fv.to ?? '?')}` : '';
     const verdict = fv.verdict === 'mismatch' ? paint('red', `MISMATCH: expected ${fv.expected ?? '?'}`, color) : fv.verdict === 'ok' ? paint('green', 'ok', color) : fv.verdict;
-    flows.push([f.encapsulation, f.outer ? `${f.outer.src} -> ${f.outer.dst}` : '-', f.vni ?? '-', innerPair(f.inner, safe), ports, f.packets, nodes, verdict]);
+    rows.push([f.encapsulation, f.outer ? `${f.outer.src} -> ${f.outer.dst}` : '-', f.vni ?? '-', innerPair(f.inner, safe), ports, f.packets, nodes, verdict]);
   });
-  if (v.flows.length > 0) lines.push(flows.toString());
+  if (v.flows.length > 0) {
+    lines.push(renderGrid(
+      ['encap', 'outer src -> dst (nodes)', 'vni', 'inner src -> dst (pods)', 'proto/ports', 'packets', 'sender -> receiver', 'verdict'],
+      ['left', 'left', 'right', 'left', 'left', 'right', 'left', 'left'], rows, color,
+    ));
+  }
   lines.push('', 'node pairs (pod traffic, per direction):');
   if (v.pairs.length === 0) lines.push('  none: no pod traffic between known nodes in this capture');
   for (const p of v.pairs) {
@@ -145,8 +145,8 @@ function xml(s: string): string {
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** JUnit XML: one test case per node pair and direction; error findings not tied to a pair get their own case. */
-export function renderJunit(doc: VerifyDocument): string {
+/** One capture's test suite: one test case per node pair and direction; error findings not tied to a pair get their own case. */
+function junitSuite(doc: VerifyDocument): { xml: string[]; tests: number; failures: number } {
   const v = doc.verify;
   const cases: string[] = [];
   let failures = 0;
@@ -172,13 +172,45 @@ export function renderJunit(doc: VerifyDocument): string {
     cases.push(`    <testcase classname="calico-pcap.verify.findings" name="${xml(f.code)}"><failure message="${xml(f.message)}" type="${xml(f.code)}">${xml(`${f.message}\n${f.why}`)}</failure></testcase>`);
   }
   const suite = `calico-pcap verify ${doc.capture.file}`;
+  return {
+    xml: [`  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">`, ...cases, '  </testsuite>'],
+    tests: cases.length,
+    failures,
+  };
+}
+
+function junitDocument(suites: { xml: string[]; tests: number; failures: number; errors?: number }[]): string {
+  const tests = suites.reduce((n, s) => n + s.tests, 0);
+  const failures = suites.reduce((n, s) => n + s.failures, 0);
+  const errors = suites.reduce((n, s) => n + (s.errors ?? 0), 0);
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="calico-pcap" tests="${cases.length}" failures="${failures}">`,
-    `  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0">`,
-    ...cases,
-    '  </testsuite>',
+    `<testsuites name="calico-pcap" tests="${tests}" failures="${failures}"${errors > 0 ? ` errors="${errors}"` : ''}>`,
+    ...suites.flatMap((s) => s.xml),
     '</testsuites>',
     '',
   ].join('\n');
+}
+
+/** JUnit XML of one capture. */
+export function renderJunit(doc: VerifyDocument): string {
+  return junitDocument([junitSuite(doc)]);
+}
+
+/** JUnit XML of several captures: one test suite each; a capture that could not be read is a suite with one error. */
+export function renderJunitMany(docs: readonly VerifyDocument[], unreadable: readonly { file: string; message: string }[]): string {
+  const suites = docs.map(junitSuite);
+  for (const u of unreadable) {
+    suites.push({
+      xml: [
+        `  <testsuite name="${xml(`calico-pcap verify ${u.file}`)}" tests="1" failures="0" errors="1" skipped="0">`,
+        `    <testcase classname="calico-pcap.verify" name="read"><error message="${xml(u.message)}" type="capture.unreadable">${xml(u.message)}</error></testcase>`,
+        '  </testsuite>',
+      ],
+      tests: 1,
+      failures: 0,
+      errors: 1,
+    } as { xml: string[]; tests: number; failures: number; errors: number });
+  }
+  return junitDocument(suites);
 }

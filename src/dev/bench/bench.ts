@@ -3,6 +3,11 @@
 // prefix of it.  Not a test: run with `npm run bench` after `npm run build`.
 //
 //   node dist-dev/dev/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]
+//                                    [--table-flows 100000] [--table-before-flows 5000] [--table-only]
+//
+// "table render, 100k flows" times the flow table of a capture with that many flows: the
+// renderer of src/report/grid.ts, and cli-table3 (how the table was drawn before) on a prefix
+// of the flows, since 100k rows take it minutes; its time is scaled up (it grows linearly).
 
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, openSync, closeSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
@@ -14,6 +19,8 @@ import { BENCH_DATA_DIR, ensureBenchCapture, positiveInt, type BenchCapture } fr
 import { readPcapMinimal } from './minimal-reader.js';
 import { openSource } from '../../capture/source.js';
 import { CaptureReader } from '../../capture/reader.js';
+import { renderTable } from '../../report/table.js';
+import { manyFlowDocument, renderWithCliTable3, writeManyFlowCapture } from './table-render.js';
 
 const BAR_GBPS = 1.5;
 const BAR_RSS_MB = 150;
@@ -27,6 +34,9 @@ interface Args {
   runs: number;
   skipCli: boolean;
   prefixMb: number;
+  tableFlows: number;
+  tableBeforeFlows: number;
+  tableOnly: boolean;
 }
 
 /** Repeated timings of one thing over one file. */
@@ -42,15 +52,18 @@ interface Measurement {
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { sizeMb: 1024, runs: 3, skipCli: false, prefixMb: 200 };
+  const args: Args = { sizeMb: 1024, runs: 3, skipCli: false, prefixMb: 200, tableFlows: 100_000, tableBeforeFlows: 5000, tableOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--size-mb') args.sizeMb = positiveInt(argv[++i], a);
     else if (a === '--runs') args.runs = positiveInt(argv[++i], a);
     else if (a === '--prefix-mb') args.prefixMb = positiveInt(argv[++i], a);
     else if (a === '--skip-cli') args.skipCli = true;
+    else if (a === '--table-flows') args.tableFlows = positiveInt(argv[++i], a);
+    else if (a === '--table-before-flows') args.tableBeforeFlows = positiveInt(argv[++i], a);
+    else if (a === '--table-only') args.tableOnly = true;
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node dist-dev/dev/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200]');
+      console.log('usage: node dist-dev/dev/bench/bench.js [--size-mb 1024] [--runs 3] [--skip-cli] [--prefix-mb 200] [--table-flows 100000] [--table-before-flows 5000] [--table-only]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a} (see --help)`);
   }
@@ -61,6 +74,8 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const cpu = cpus();
   console.log(`calico-pcap bench: node ${process.version}, ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}`);
+  await measureTableRender(args);
+  if (args.tableOnly) return 0;
 
   const capture = ensureBenchCapture(args.sizeMb);
   describeCapture(capture);
@@ -108,6 +123,50 @@ async function main(): Promise<number> {
   if (parserLine) console.log(`\n${parserLine}`);
   printBar(cli, cliProblem);
   return cliProblem && !args.skipCli ? 1 : 0;
+}
+
+/** Case "table render, 100k flows": the table of a capture with that many flows, now and as cli-table3 drew it. */
+async function measureTableRender(args: Args): Promise<void> {
+  const n = args.tableFlows;
+  const path = join(tmpdir(), `calico-pcap-bench-table-${process.pid}.pcap`);
+  try {
+    const packets = await writeManyFlowCapture(path, n);
+    const doc = await manyFlowDocument(path);
+    if (doc.flows.length !== n) throw new Error(`table render: expected ${n} flows, the capture gave ${doc.flows.length}`);
+    const seconds: number[] = [];
+    let lines = 0;
+    for (let i = 0; i < args.runs; i++) {
+      const t0 = process.hrtime.bigint();
+      const text = renderTable(doc, false);
+      seconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      lines = text.split('\n').length - 1;
+    }
+    const cliSeconds: number[] = [];
+    if (existsSync(CLI)) {
+      for (let i = 0; i < args.runs; i++) {
+        const devNull = openSync('/dev/null', 'w');
+        const t0 = process.hrtime.bigint();
+        try {
+          const r = await runChild(process.execPath, [CLI, 'analyze', '--no-color', path], devNull, process.env);
+          if (r.code !== 0) throw new Error(`table render: the CLI exited ${r.code ?? r.signal}: ${r.stderr}`);
+        } finally {
+          closeSync(devNull);
+        }
+        cliSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+      }
+    }
+    const before = Math.min(n, args.tableBeforeFlows);
+    const t0 = process.hrtime.bigint();
+    renderWithCliTable3(doc.flows.slice(0, before));
+    const beforeSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const sorted = [...seconds].sort((a, b) => a - b);
+    console.log(`\ntable render, ${n.toLocaleString('en-US')} flows (${packets.toLocaleString('en-US')} packets, ${lines.toLocaleString('en-US')} lines):`);
+    console.log(`  renderTable (src/report/grid.ts): best ${sorted[0]!.toFixed(3)} s, median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(3)} s over ${seconds.length} runs`);
+    if (cliSeconds.length) console.log(`  calico-pcap analyze (table to /dev/null, read and decode included): best ${Math.min(...cliSeconds).toFixed(3)} s`);
+    console.log(`  before, cli-table3: ${before.toLocaleString('en-US')} flows in ${beforeSeconds.toFixed(3)} s, so about ${(beforeSeconds * (n / before)).toFixed(0)} s for ${n.toLocaleString('en-US')} (it grows linearly)\n`);
+  } finally {
+    rmSync(path, { force: true });
+  }
 }
 
 function describeCapture(c: BenchCapture): void {
