@@ -11,6 +11,8 @@ import { renderCsv } from '../report/csv.js';
 import { packetLine } from '../report/ndjson.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
+import type { PacketFilter } from '../filter/compile.js';
+import { whereFilter } from './where.js';
 import { captureErrorLine, colorWanted, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
 export interface AnalyzeOptions {
@@ -21,16 +23,18 @@ export interface AnalyzeOptions {
   maxTunnelDepth: number;
   color: boolean;
   debug?: boolean;
+  /** -Y/--where EXPR (docs/filter.md). */
+  where?: string;
 }
 
 /** Runs the shared pipeline; returns the run, or an exit code after printing why. */
-export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }): Promise<CaptureRun | number> {
+export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }, where: PacketFilter | null = null): Promise<CaptureRun | number> {
   const ndjson = opts.format === 'ndjson';
   let run: CaptureRun;
   try {
     run = await analyzeCapture(
       capture,
-      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
+      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined },
       ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
     );
   } catch (err) {
@@ -66,8 +70,10 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
 
 export async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
   // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
+  const where = whereFilter(opts.where, null, io, 'analyze reads no cluster model: use verify, correlate, report or live with --cluster');
+  if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
-  const run = await readCapture(capture, opts, io, out);
+  const run = await readCapture(capture, opts, io, out, undefined, where);
   if (typeof run === 'number') return run;
   const doc = buildDocument(run);
   switch (opts.format) {

@@ -7,6 +7,7 @@ import type { ModelFlags } from '../model/sources.js';
 import { renderCorrelateTable } from '../report/correlate-report.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import { optionalModel, windowOption } from './model-options.js';
+import { whereFilter } from './where.js';
 import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, colorWanted, type CliIo } from './support.js';
 
 export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
@@ -18,18 +19,22 @@ export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
   color: boolean;
   failOnLoss?: boolean;
   ownSpan?: boolean;
+  /** -Y/--where EXPR (docs/filter.md): each sighting passes it or is ignored. */
+  where?: string;
 }
 
 export async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
   const window = windowOption(opts.window, io);
   const model = window === undefined ? undefined : optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, model, io);
+  if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
   const inputs = captures.map(parseCaptureArg);
   let doc;
   try {
     doc = await correlate(inputs, {
-      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
+      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared', where: where ?? undefined,
       onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
     });
   } catch (err) {

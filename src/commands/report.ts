@@ -19,12 +19,16 @@ import { decoderPorts } from './model-options.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel, windowOption } from './model-options.js';
+import { whereFilter } from './where.js';
+import type { PacketFilter } from '../filter/compile.js';
 
 export interface ReportOptions {
   html: string;
   title?: string;
   window: number;
   vxlanPort: number[];
+  /** -Y/--where, compiled (docs/filter.md). */
+  where?: PacketFilter;
 }
 
 export async function runReport(captures: string[], opts: ReportOptions, model: ClusterModel | null, io: CliIo): Promise<number> {
@@ -46,7 +50,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
       readable.push({ ...input, file });
       let run;
       try {
-        run = await analyzeCapture(file, decoderPorts(opts.vxlanPort, model));
+        run = await analyzeCapture(file, { ...decoderPorts(opts.vxlanPort, model), where: opts.where });
       } catch (err) {
         if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
           io.stderr(captureErrorLine(input.file, err));
@@ -62,7 +66,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
     }
     if (inputs.length > 1) {
       try {
-        correlation = await correlate(readable, { windowSeconds: opts.window, model, ...decoderPorts(opts.vxlanPort, model) });
+        correlation = await correlate(readable, { windowSeconds: opts.window, model, ...decoderPorts(opts.vxlanPort, model), where: opts.where });
       } catch (err) {
         if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
           io.stderr(`calico-pcap: ${spool ? spool.restoreNames(err.message) : err.message}\n`);
@@ -146,11 +150,14 @@ export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
   window: string;
   vxlanPort: number[];
   cluster: string[];
+  where?: string;
 }
 
 export async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
   const window = windowOption(opts.window, io);
   const model = window === undefined ? undefined : optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
-  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort }, model, io);
+  const where = whereFilter(opts.where, model, io);
+  if (where === undefined) return EXIT_UNREADABLE;
+  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort, where: where ?? undefined }, model, io);
 }

@@ -7,6 +7,7 @@ import { renderJunit, renderVerifyTable, type VerifyDocument } from '../report/v
 import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
 import { finishRead, readCapture, type AnalyzeOptions } from './analyze.js';
 import { decoderPorts, requiredModel } from './model-options.js';
+import { whereFilter } from './where.js';
 import { documentOf } from './verdict.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, colorWanted, type CliIo } from './support.js';
 
@@ -21,6 +22,8 @@ export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
 export async function runVerify(captureArg: string, opts: VerifyOptions, io: CliIo): Promise<number> {
   const model = requiredModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, model, io);
+  if (where === undefined) return EXIT_UNREADABLE;
   let expectations: Expectations | undefined;
   try {
     if (opts.expect) expectations = readExpectations(opts.expect);
@@ -37,7 +40,7 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   const expectToStdout = opts.writeExpect === '-';
   const report = expectToStdout ? io.stderr : io.stdout;
   const out = new Output((s) => report(s));
-  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model));
+  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model), where);
   if (typeof run === 'number') return run;
   const named = opts.captureNode ?? node;
   const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' });
