@@ -190,7 +190,7 @@ function integer(max: number): (text: string) => number | null {
 
 const PROTOCOL_BY_NAME = new Map<string, number>(Object.entries(IPPROTO_NAMES).map(([n, name]) => [name, Number(n)]));
 const TUNNEL_BY_NAME = new Map<string, number>(TUNNEL_NAMES.map((name, type) => [name, type]));
-const DIRECTION_BY_NAME = new Map<string, number>([['unknown', 0], ['in', 1], ['out', 2]]);
+const DIRECTION_BY_NAME = new Map<string, number>([['in', 1], ['out', 2]]);
 const ISSUE_BY_CODE = new Map<string, number>(ISSUES.map((d, i) => [d.code, i]));
 
 /** The VNI (VXLAN, GENEVE) or GRE key of the outermost tunnel that has one, as the flow key takes it (flows.ts). */
@@ -321,8 +321,8 @@ export const FIELDS: readonly FieldDefinition[] = [
   nodeField('dst.node', 1),
   ifaceField,
   numberField('ifindex', 'interface index of a Linux cooked v2 (SLL2) capture (tcpdump -i any)', (p) => p.sllIfindex, integer(0xffffffff), 'an interface index'),
-  numberField('dir', 'direction as the capture recorded it: in, out (pcapng epb_flags, SLL packet type); unknown otherwise',
-    (p, d) => packetDirection(d, p), (t) => DIRECTION_BY_NAME.get(t) ?? null, 'in, out or unknown'),
+  numberField('dir', 'direction as the capture recorded it: in, out (pcapng epb_flags, SLL packet type); absent where the capture does not say',
+    (p, d) => packetDirection(d, p) || -1, (t) => DIRECTION_BY_NAME.get(t) ?? null, 'in or out'),
   issueField,
 ];
 
