@@ -48,6 +48,7 @@ const shared = {
   // -Y as tshark's display filter: over decoded fields, inside tunnels too (docs/filter.md).
   where: () => new Option('-Y, --where <expr>', "display filter over decoded fields, inside tunnels too: only packets it selects are counted (docs/filter.md), e.g. 'encap == vxlan and inner.addr in 10.200.0.0/16'"),
   read: () => new Option('-r, --read <file>', 'the capture to read, as tcpdump -r and tshark -r take it (instead of the argument)'),
+  pods: () => new Option('--pods <file>', 'pod names beside pod IPs: kubectl get pods -A -o yaml (or -o json) saved to a file, or a directory of such files; repeatable').argParser(collect).default([]),
 };
 
 /** -o FORMAT and its alias --format land in the same option. */
@@ -65,6 +66,7 @@ function addCaptureOptions(cmd: Command, formats: string[]): Command {
     .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
     .addOption(shared.maxFlows())
     .addOption(shared.maxTunnelDepth())
+    .addOption(shared.pods())
     .addOption(shared.noColor())
     .addOption(shared.debug());
 }
@@ -119,6 +121,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .addOption(shared.vxlanPort())
       .option('--fail-on-loss', 'exit 1 when a packet was lost between nodes or not decapsulated')
       .option('--own-span', "each capture covers only its own first to last packet (default: they were taken at the same time and all cover the whole span)")
+      .addOption(shared.pods())
       .addOption(shared.noColor())
       .addOption(shared.debug()),
   ).action(async (captures: string[], opts: CorrelateCommandOptions) => {
@@ -136,6 +139,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .addOption(shared.fileFilter())
       .addOption(shared.window('correlation window when several captures are given (2s, 500ms, 2m, 1h)'))
       .addOption(shared.vxlanPort())
+      .addOption(shared.pods())
       .addOption(shared.debug()),
   ).action(async (captures: string[], opts: ReportCommandOptions) => {
     setExit(await runReportCommand(captures, opts, io));
@@ -158,6 +162,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(shared.vxlanPort())
     .addOption(shared.maxFlows())
     .addOption(shared.maxTunnelDepth())
+    .addOption(shared.pods())
     .addOption(shared.noColor())
     .addOption(shared.debug());
   addModelOptions(live).action(async (opts: LiveCommandOptions) => {

@@ -20,6 +20,8 @@ interface Case {
   packets: number;
   /** verify (with the fixture's cluster file) instead of analyze: node fields need a model. */
   cluster?: string;
+  /** --pods FILE (src.pod, dst.pod). */
+  pods?: string;
 }
 
 const VXLAN = 'fixtures/vxlan-crosssubnet/node04-ens37.pcap';
@@ -44,6 +46,7 @@ const CASES: Case[] = [
   { file: VXLAN, ours: 'src.node == kube-node01', tshark: 'ip.src#1 == 10.0.2.201', packets: 10, cluster: 'fixtures/vxlan-crosssubnet/cluster.yaml' },
   { file: VXLAN, ours: 'dst.node == kube-node02 or src.node == kube-master01', tshark: 'ip.dst#1 == 10.0.2.202 || ip.src#1 == 10.0.2.200', packets: 5, cluster: 'fixtures/vxlan-crosssubnet/cluster.yaml' },
   { file: VXLAN, ours: 'not dst.node == kube-node04', tshark: '!(ip.dst#1 == 10.0.1.204)', packets: 15, cluster: 'fixtures/vxlan-crosssubnet/cluster.yaml' },
+  { file: VXLAN, ours: 'src.pod == pod-node01 or dst.pod == default/pod-master01', tshark: 'ip.src#2 == 10.200.2.10 || ip.dst#2 == 10.200.235.10', packets: 10, pods: 'fixtures/pods/lab-pods.yaml' },
   { file: IPIP, ours: 'encap == ipip', tshark: 'ip.proto#1 == 4', packets: 28 },
   { file: IPIP, ours: 'encap == ipip and inner.src == 10.200.2.10 and proto == tcp', tshark: 'ip.proto#1 == 4 && ip.src#2 == 10.200.2.10 && tcp', packets: 5 },
   { file: DUAL, ours: 'inner.addr in fd00:10:200::/48', tshark: 'ipv6.addr == fd00:10:200::/48', packets: 20 },
@@ -67,9 +70,9 @@ function tsharkCount(file: string, expression: string): number {
 function ourCount(c: Case): number {
   const args = c.cluster
     ? ['verify', '-o', 'json', '-Y', c.ours, '--cluster', join(ROOT, c.cluster), join(ROOT, c.file)]
-    : ['analyze', '-o', 'json', '-Y', c.ours, join(ROOT, c.file)];
+    : ['analyze', '-o', 'json', '-Y', c.ours, join(ROOT, c.file), ...(c.pods ? ['--pods', join(ROOT, c.pods)] : [])];
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
-  expect(r.stderr.includes('--where'), r.stderr).toBe(false);
+  expect(r.stderr.includes('--where') || r.stdout === '', r.stderr).toBe(false);
   const doc = JSON.parse(r.stdout);
   expect(doc.filter.expression).toBe(c.ours);
   expect(doc.filter.packetsPassed + doc.filter.packetsFilteredOut).toBe(doc.filter.packetsRead);

@@ -12,6 +12,7 @@ import { PacketFilter } from '../src/filter/compile.js';
 import { analyzeCapture } from '../src/analysis/pipeline.js';
 import { buildModel } from '../src/model/sources.js';
 import type { ClusterModel } from '../src/model/cluster.js';
+import { readPods } from '../src/model/pods.js';
 
 const ROOT = join(__dirname, '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -213,6 +214,30 @@ describe('every field on a real capture', () => {
 function cli(args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', cwd: ROOT, timeout: 30_000 });
 }
+
+describe('pods (--pods)', () => {
+  const pods = () => readPods([fixture('pods/lab-pods.yaml')]);
+  it('src.pod and dst.pod are the inner addresses of the named pods', async () => {
+    const where = (e: string) => PacketFilter.compile(e, { model: null, pods: pods() });
+    const n = async (e: string) => (await analyzeCapture(fixture(VX), { where: where(e) })).analyzer.packets;
+    expect(await n('src.pod == default/pod-node01')).toBe(9);
+    expect(await n('src.pod == pod-node01')).toBe(9);
+    expect(await n('dst.pod == pod-node04')).toBe(14);
+    expect(await n('src.pod in {pod-node02 pod-master01}')).toBe(5);
+    expect(await n('src.pod')).toBe(28); // all but the node-to-node ping
+    expect(await n('not src.pod')).toBe(2);
+  });
+  it('errors: no --pods, an unknown pod', () => {
+    expect(errorOf('src.pod == pod-node01').message).toContain('src.pod needs pod names at column 1 (give --pods FILE');
+    try {
+      PacketFilter.compile('dst.pod == nope', { model: null, pods: pods() });
+      throw new Error('compiled');
+    } catch (err) {
+      expect((err as FilterError).message).toBe('no pod "nope" in the --pods files');
+      expect((err as FilterError).column).toBe(12);
+    }
+  });
+});
 
 describe('-Y in every command that reads packets', () => {
   const cluster = fixture('vxlan-crosssubnet/cluster.yaml');

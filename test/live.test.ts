@@ -351,6 +351,19 @@ describeLab('vxlan', (get) => {
     await countSix(get(), 'vxlan', 'udp port 4789');
   }, TEST_TIMEOUT);
 
+  it('--pods: every ndjson line names the pods of its inner addresses (the lab pods are default/pod-node01 and pod-node04 of fixtures/pods)', async () => {
+    const { lab } = get();
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '--count', '6', '-o', 'ndjson', '--pods', join(ROOT, 'fixtures', 'pods', 'lab-pods.yaml')]);
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const packets = e.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).filter((l) => l.inner);
+    expect(packets).toHaveLength(6);
+    const name = { [POD_IP.node01]: 'default/pod-node01', [POD_IP.node04]: 'default/pod-node04' };
+    for (const p of packets) expect([p.inner.srcPod, p.inner.dstPod], JSON.stringify(p)).toEqual([name[p.inner.src], name[p.inner.dst]]);
+  }, TEST_TIMEOUT);
+
   it('SIGINT mid-capture: exit 0, stoppedBy signal, the -w file holds exactly the reported packets', async () => {
     const { lab, dir } = get();
     const out = join(dir, 'sigint.pcap');

@@ -13,9 +13,11 @@ import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
 import type { PacketFilter } from '../filter/compile.js';
 import { whereFilter } from './where.js';
+import { podNamesOption, type PodOptions } from './pod-options.js';
+import type { PodNames } from '../report/pod-names.js';
 import { captureErrorLine, colorWanted, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
-export interface AnalyzeOptions {
+export interface AnalyzeOptions extends PodOptions {
   format: 'table' | 'json' | 'csv' | 'ndjson' | 'junit';
   vxlanPort: number[];
   strict?: boolean;
@@ -27,15 +29,15 @@ export interface AnalyzeOptions {
   where?: string;
 }
 
-/** Runs the shared pipeline; returns the run, or an exit code after printing why. */
-export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }, where: PacketFilter | null = null): Promise<CaptureRun | number> {
+/** Runs the shared pipeline; returns the run, or an exit code after printing why. `names`: --pods, for ndjson lines; `where`: -Y. */
+export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }, names: PodNames | null = null, where: PacketFilter | null = null): Promise<CaptureRun | number> {
   const ndjson = opts.format === 'ndjson';
   let run: CaptureRun;
   try {
     run = await analyzeCapture(
       capture,
       { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined },
-      ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
+      ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet, names)) + '\n') : undefined,
     );
   } catch (err) {
     if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
@@ -70,12 +72,14 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
 
 export async function runAnalyze(capture: string, opts: AnalyzeOptions, io: CliIo): Promise<number> {
   // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
-  const where = whereFilter(opts.where, null, io, 'analyze reads no cluster model: use verify, correlate, report or live with --cluster');
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, null, io, 'analyze reads no cluster model: use verify, correlate, report or live with --cluster', names?.index ?? null);
   if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
-  const run = await readCapture(capture, opts, io, out, undefined, where);
+  const run = await readCapture(capture, opts, io, out, undefined, names, where);
   if (typeof run === 'number') return run;
-  const doc = buildDocument(run);
+  const doc = buildDocument(run, undefined, names);
   switch (opts.format) {
     case 'json':
       out.push(jsonTerminalSafe(JSON.stringify(doc, null, 2)) + '\n');

@@ -4,13 +4,14 @@ import { SourceOpenError } from '../capture/source.js';
 import { captureIssuesWarning, correlate, disjointWarnings, windowCutWarning } from '../engine/correlate/correlate.js';
 import type { CorrelateDocument } from '../engine/correlate/types.js';
 import type { ModelFlags } from '../model/sources.js';
-import { renderCorrelateTable } from '../report/correlate-report.js';
+import { namedPacket, renderCorrelateTable } from '../report/correlate-report.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import { optionalModel, windowOption } from './model-options.js';
 import { whereFilter } from './where.js';
+import { podNamesOption, type PodOptions } from './pod-options.js';
 import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, colorWanted, type CliIo } from './support.js';
 
-export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions {
   window: string;
   windowPackets: number;
   format: 'table' | 'json' | 'ndjson';
@@ -27,7 +28,9 @@ export async function runCorrelateCommand(captures: string[], opts: CorrelateCom
   const window = windowOption(opts.window, io);
   const model = window === undefined ? undefined : optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
-  const where = whereFilter(opts.where, model, io);
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
   if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
   const inputs = captures.map(parseCaptureArg);
@@ -35,7 +38,7 @@ export async function runCorrelateCommand(captures: string[], opts: CorrelateCom
   try {
     doc = await correlate(inputs, {
       windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared', where: where ?? undefined,
-      onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(p) + '\n') : undefined,
+      onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(names ? namedPacket(p, names) : p) + '\n') : undefined,
     });
   } catch (err) {
     if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {

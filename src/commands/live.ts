@@ -28,6 +28,8 @@ import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel } from './model-options.js';
 import { whereFilter } from './where.js';
+import { podNamesOption, type PodOptions } from './pod-options.js';
+import type { PodNames } from '../report/pod-names.js';
 
 export interface LiveOptions {
   interface: string[];
@@ -71,17 +73,17 @@ export function runListInterfaces(io: CliIo): number {
   }
 }
 
-export async function runLive(opts: LiveOptions, model: ClusterModel | null, io: CliIo): Promise<number> {
+export async function runLive(opts: LiveOptions, model: ClusterModel | null, io: CliIo, names: PodNames | null = null): Promise<number> {
   if (opts.interface.length === 0) {
     io.stderr('calico-pcap: live needs at least one -i INTERFACE (calico-pcap live --list-interfaces shows them)\n');
     return EXIT_UNREADABLE;
   }
-  const where = whereFilter(opts.where, model, io);
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
   if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
   const processor = new PacketProcessor(
     { ...decoderPorts(opts.vxlanPort, model), maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined },
-    opts.format === 'ndjson' ? (record, packet) => out.push(JSON.stringify(packetLine(record, packet)) + '\n') : undefined,
+    opts.format === 'ndjson' ? (record, packet) => out.push(JSON.stringify(packetLine(record, packet, names)) + '\n') : undefined,
   );
   const record: RecordInfo = { packetNumber: 0, tsSec: 0, tsNsec: 0, interfaceId: 0, caplen: 0, origLen: 0 };
   const views = new Map<Buffer, DataView>();
@@ -184,7 +186,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
       const began = performance.now();
       const screen = await busiestFlows(processor.analyzer.flows, rowsThatFit(), () => stopped);
       if (stopped || screen === null) return;
-      const doc = buildDocument({ ...run(), analyzer: withFlows(processor.analyzer, screen.top) });
+      const doc = buildDocument({ ...run(), analyzer: withFlows(processor.analyzer, screen.top) }, undefined, names);
       doc.totals.flows = screen.flowCount;
       doc.encapsulations = screen.encapsulations;
       // Verdicts of the shown flows only; the final report judges every flow, exactly as
@@ -241,7 +243,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     writtenPackets: writer ? (writeFailure ? writeFailure.keptPackets : writer.packets) : null,
     dropped: null,
   };
-  const { doc, judgement } = documentOf(run(), model);
+  const { doc, judgement } = documentOf(run(), model, {}, names);
   const withLive = { ...doc, live: summary };
   if (live) io.stdout('\x1b[H\x1b[2J');
   switch (opts.format) {
@@ -334,7 +336,7 @@ function openWriter(path: string, capture: LiveCapture, snaplen: number): PcapWr
   return path === '-' ? new PcapWriter(process.stdout, opts) : PcapWriter.openFile(path, opts);
 }
 
-export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'> {
+export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'>, PodOptions {
   listInterfaces?: boolean;
   cluster: string[];
 }
@@ -350,5 +352,7 @@ export async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promi
     io.stderr('calico-pcap: live -o junit needs a cluster model (--cluster, or --pool and --node): JUnit test cases are verdicts\n');
     return EXIT_UNREADABLE;
   }
-  return runLive(opts, model, io);
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
+  return runLive(opts, model, io, names);
 }

@@ -21,6 +21,8 @@ import type { ModelFlags } from '../model/sources.js';
 import { optionalModel, windowOption } from './model-options.js';
 import { whereFilter } from './where.js';
 import type { PacketFilter } from '../filter/compile.js';
+import { podNamesOption, type PodOptions } from './pod-options.js';
+import type { PodNames } from '../report/pod-names.js';
 
 export interface ReportOptions {
   html: string;
@@ -29,6 +31,8 @@ export interface ReportOptions {
   vxlanPort: number[];
   /** -Y/--where, compiled (docs/filter.md). */
   where?: PacketFilter;
+  /** --pods: names beside pod IPs in the flow tables. */
+  names?: PodNames | null;
 }
 
 export async function runReport(captures: string[], opts: ReportOptions, model: ClusterModel | null, io: CliIo): Promise<number> {
@@ -62,7 +66,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
       const fault = run.analyzer.readFault;
       if (fault) io.stderr(readStoppedLine(run.file, fault, run.analyzer.packets, 'analysed'));
       // Each capture judged on its own: what one capture teaches (learned blocks) never changes another's verdict.
-      docs.push(documentOf(run, model, { captureNode: input.node, captureNodeHow: 'NODE=FILE' }).doc);
+      docs.push(documentOf(run, model, { captureNode: input.node, captureNodeHow: 'NODE=FILE' }, opts.names ?? null).doc);
     }
     if (inputs.length > 1) {
       try {
@@ -144,7 +148,7 @@ class PipeSpool {
   }
 }
 
-export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'> {
+export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions {
   html: string;
   title?: string;
   window: string;
@@ -157,7 +161,9 @@ export async function runReportCommand(captures: string[], opts: ReportCommandOp
   const window = windowOption(opts.window, io);
   const model = window === undefined ? undefined : optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
-  const where = whereFilter(opts.where, model, io);
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
   if (where === undefined) return EXIT_UNREADABLE;
-  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort, where: where ?? undefined }, model, io);
+  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort, names, where: where ?? undefined }, model, io);
 }

@@ -7,6 +7,7 @@ import { pointFactsOf, type PointFacts } from '../engine/capture-point.js';
 import type { ClusterModel } from '../model/cluster.js';
 import { buildDocument, type AnalysisDocument } from '../report/document.js';
 import { buildVerifyDocument, type VerifyDocument } from '../report/verify-report.js';
+import type { PodNames } from '../report/pod-names.js';
 
 /** What the capture says about each of its capture points. */
 export function pointFacts(run: Pick<CaptureRun, 'interfaces' | 'analyzer'>): PointFacts[] {
@@ -23,10 +24,10 @@ export function judgeRun(run: CaptureRun, records: readonly FlowRecord[], model:
   }, options);
 }
 
-/** The analysis document of a run, judged when a model is given. */
-export function documentOf(run: CaptureRun, model: ClusterModel | null, options: JudgeOptions = {}): { doc: AnalysisDocument | VerifyDocument; judgement: Judgement | null } {
+/** The analysis document of a run, judged when a model is given; `names` (--pods) beside pod IPs. */
+export function documentOf(run: CaptureRun, model: ClusterModel | null, options: JudgeOptions = {}, names: PodNames | null = null): { doc: AnalysisDocument | VerifyDocument; judgement: Judgement | null } {
   const records = run.analyzer.flows.records();
-  const doc = buildDocument(run, records);
+  const doc = buildDocument(run, records, names);
   if (!model) return { doc, judgement: null };
   const judgement = judgeRun(run, records, model, options);
   return { doc: buildVerifyDocument(doc, model, judgement), judgement };

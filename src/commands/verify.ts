@@ -8,6 +8,7 @@ import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
 import { finishRead, readCapture, type AnalyzeOptions } from './analyze.js';
 import { decoderPorts, requiredModel } from './model-options.js';
 import { whereFilter } from './where.js';
+import { podNamesOption } from './pod-options.js';
 import { documentOf } from './verdict.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, colorWanted, type CliIo } from './support.js';
 
@@ -22,7 +23,9 @@ export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
 export async function runVerify(captureArg: string, opts: VerifyOptions, io: CliIo): Promise<number> {
   const model = requiredModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
-  const where = whereFilter(opts.where, model, io);
+  const names = podNamesOption(opts, io);
+  if (names === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
   if (where === undefined) return EXIT_UNREADABLE;
   let expectations: Expectations | undefined;
   try {
@@ -40,10 +43,10 @@ export async function runVerify(captureArg: string, opts: VerifyOptions, io: Cli
   const expectToStdout = opts.writeExpect === '-';
   const report = expectToStdout ? io.stderr : io.stdout;
   const out = new Output((s) => report(s));
-  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model), where);
+  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model), names, where);
   if (typeof run === 'number') return run;
   const named = opts.captureNode ?? node;
-  const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' });
+  const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' }, names);
   const vdoc = doc as VerifyDocument;
   const verdict = judgement!.verify;
   const actual = actualExpectations(verdict, vdoc.flows.length);

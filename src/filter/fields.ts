@@ -6,8 +6,9 @@ import type { DecodedPacket } from '../decode/packet.js';
 import { IPPROTO_NAMES, outermostTunnel, TUNNEL_NAMES } from '../decode/layers.js';
 import { packetDirection } from '../analysis/capture-points.js';
 import { ISSUES } from '../issues.js';
-import { familyOf, hostPrefix, parseCidr, type Address, type Cidr } from '../net/address.js';
+import { familyOf, hostPrefix, ipv6, parseCidr, type Address, type Cidr } from '../net/address.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
+import type { PodIndex } from '../model/pods.js';
 import { FilterError, type FieldRef, type ValueRef } from './parse.js';
 
 /**
@@ -27,6 +28,8 @@ export interface FilterContext {
   model: ClusterModel | null;
   /** Why there is no model, for the error: e.g. "analyze reads no cluster model: use verify with --cluster". */
   noModelHint?: string;
+  /** Pod names (--pods: src.pod, dst.pod), or null when none were given. */
+  pods?: PodIndex | null;
 }
 
 /** A test to build once per capture (an interface name means something only in its capture). */
@@ -300,6 +303,46 @@ function nodeField(name: string, end: 0 | 1): FieldDefinition {
   };
 }
 
+// ---- pods (--pods) -----------------------------------------------------------------------
+
+/**
+ * src.pod / dst.pod: the pod (namespace/name, or a name unique in the --pods files) whose IP is
+ * the inner source / destination. Its addresses are looked up once; the test is an address test.
+ */
+function podField(name: string, end: 0 | 1): FieldDefinition {
+  const needPods = (field: FieldRef, expression: string, context: FilterContext): PodIndex => {
+    if (context.pods) return context.pods;
+    throw bad(expression, field, `${name} needs pod names`, 'give --pods FILE: kubectl get pods -A -o yaml saved to a file');
+  };
+  return {
+    name,
+    meaning: `the pod whose IP is the inner ${end === 0 ? 'source' : 'destination'} (--pods): namespace/name, or a name unique in the files`,
+    equals(values, field, expression, context) {
+      const pods = needPods(field, expression, context);
+      const cidrs = values.flatMap((v) => {
+        const candidates = pods.candidates(v.text);
+        if (candidates.length === 0) throw bad(expression, v, `no pod "${v.text}" in the --pods files`, 'write namespace/name, or a name that is unique');
+        if (candidates.length > 1) throw bad(expression, v, `"${v.text}" names several pods`, `write one of ${candidates.join(', ')}`);
+        return pods.addressesOf(candidates[0]).map(hostCidr);
+      });
+      const set = addressSet(cidrs);
+      return () => addressTest('inner', end, set);
+    },
+    present(field, expression, context) {
+      const pods = needPods(field, expression, context);
+      return () => (p) => {
+        const i = p.innerIp;
+        if (i < 0) return false;
+        const o = p.ipOffset[i] + addressOffset(p.ipFamily[i], end);
+        const v = p.view;
+        // IPv4 by its 32-bit value (no bigint per packet); IPv6 pods are rarer: one bigint each.
+        if (p.ipFamily[i] === 4) return pods.labelOfIpv4(v.getUint32(o, false)) !== null;
+        return pods.labelOf(ipv6(v.getUint32(o, false), v.getUint32(o + 4, false), v.getUint32(o + 8, false), v.getUint32(o + 12, false))) !== null;
+      };
+    },
+  };
+}
+
 // ---- the table ---------------------------------------------------------------------------
 
 export const FIELDS: readonly FieldDefinition[] = [
@@ -319,6 +362,8 @@ export const FIELDS: readonly FieldDefinition[] = [
   numberField('port', 'either port of the inner transport', (p) => p.sport, integer(65535), 'a port (0-65535)', (p) => p.dport),
   nodeField('src.node', 0),
   nodeField('dst.node', 1),
+  podField('src.pod', 0),
+  podField('dst.pod', 1),
   ifaceField,
   numberField('ifindex', 'interface index of a Linux cooked v2 (SLL2) capture (tcpdump -i any)', (p) => p.sllIfindex, integer(0xffffffff), 'an interface index'),
   numberField('dir', 'direction as the capture recorded it: in, out (pcapng epb_flags, SLL packet type); absent where the capture does not say',
@@ -334,7 +379,7 @@ const TSHARK_NAMES: Record<string, string> = {
   'ipv6.src': 'inner.src or outer.src', 'ipv6.dst': 'inner.dst or outer.dst', 'ipv6.addr': 'inner.addr or outer.addr',
   'ip.proto': 'proto', 'udp.port': 'port', 'tcp.port': 'port', 'udp.srcport': 'sport', 'tcp.srcport': 'sport',
   'udp.dstport': 'dport', 'tcp.dstport': 'dport', 'vxlan.vni': 'vni', 'geneve.vni': 'vni', 'frame.interface_name': 'iface',
-  'sll.ifindex': 'ifindex', src: 'inner.src', dst: 'inner.dst', node: 'src.node or dst.node',
+  'sll.ifindex': 'ifindex', src: 'inner.src', dst: 'inner.dst', node: 'src.node or dst.node', pod: 'src.pod or dst.pod',
 };
 
 export function fieldNamed(field: FieldRef, expression: string): FieldDefinition {

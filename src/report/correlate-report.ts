@@ -1,7 +1,14 @@
 // The table report of `calico-pcap correlate`.
 import Table from 'cli-table3';
-import type { CorrelateDocument } from '../engine/correlate/types.js';
+import type { CorrelateDocument, CorrelatedPacket } from '../engine/correlate/types.js';
 import { terminalSafe as safe } from './terminal-safe.js';
+import type { PodNames } from './pod-names.js';
+
+/** An ndjson packet line with --pods: srcPod and dstPod ("namespace/name" or null) after src and dst. */
+export function namedPacket(p: CorrelatedPacket, names: PodNames): CorrelatedPacket & { srcPod: string | null; dstPod: string | null } {
+  const { id, src, dst, ...rest } = p;
+  return { id, src, dst, srcPod: names.ofText(src), dstPod: names.ofText(dst), ...rest };
+}
 
 export function renderCorrelateTable(doc: CorrelateDocument, color: boolean): string {
   const style = color ? {} : { head: [], border: [] };

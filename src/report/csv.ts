@@ -6,6 +6,9 @@ export const CSV_COLUMNS = [
   'packets', 'bytes', 'fragments', 'malformed_packets', 'bad_checksums', 'first_packet', 'first_time', 'last_time',
 ] as const;
 
+/** With --pods only, after every other column: the positions above never move. */
+export const CSV_POD_COLUMNS = ['inner_src_pod', 'inner_dst_pod'] as const;
+
 function cell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
   const s = String(v);
@@ -13,13 +16,16 @@ function cell(v: string | number | null | undefined): string {
 }
 
 export function renderCsv(doc: AnalysisDocument): string {
-  const rows = [CSV_COLUMNS.join(',')];
+  const pods = doc.pods !== undefined;
+  const rows = [(pods ? [...CSV_COLUMNS, ...CSV_POD_COLUMNS] : CSV_COLUMNS).join(',')];
   for (const f of doc.flows) {
-    rows.push([
+    const row = [
       f.encapsulation, f.outer?.src, f.outer?.dst, f.vni, f.inner?.src, f.inner?.dst,
       f.protocol ?? f.innerEtherType, f.sport, f.dport, f.packets, f.bytes, f.fragments, f.malformedPackets,
       f.badChecksums, f.firstPacket, f.firstTime, f.lastTime,
-    ].map(cell).join(','));
+    ];
+    if (pods) row.push(f.inner?.srcPod, f.inner?.dstPod);
+    rows.push(row.map(cell).join(','));
   }
   return rows.join('\n') + '\n';
 }

@@ -11,6 +11,7 @@ import type { FilterSummary } from '../analysis/analyzer.js';
 import { isoTime } from '../capture/time.js';
 import { TOOL_VERSION } from '../version.js';
 import { formatAddress } from '../net/address.js';
+import type { PodNames, PodsSection } from './pod-names.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -29,7 +30,8 @@ export interface FlowView {
   key: number | null;
   tunnelPort: number | null;
   vtepMacs: { src: string; dst: string } | null;
-  inner: { src: string; dst: string } | null;
+  /** srcPod and dstPod ("namespace/name", null for an address no pod holds) only with --pods. */
+  inner: { src: string; dst: string; srcPod?: string | null; dstPod?: string | null } | null;
   protocol: string | null;
   protocolNumber: number | null;
   innerEtherType: string | null;
@@ -50,7 +52,7 @@ export interface FlowView {
   lastTime: string;
 }
 
-export function flowView(f: FlowRecord): FlowView {
+export function flowView(f: FlowRecord, names: PodNames | null = null): FlowView {
   return {
     point: f.point,
     direction: DIRECTION_NAMES[f.direction],
@@ -60,7 +62,7 @@ export function flowView(f: FlowRecord): FlowView {
     key: f.key,
     tunnelPort: f.tunnelPort,
     vtepMacs: f.vtepMacs,
-    inner: f.innerSrc === null ? null : { src: formatAddress(f.innerSrc), dst: formatAddress(f.innerDst!) },
+    inner: f.innerSrc === null ? null : names === null ? { src: formatAddress(f.innerSrc), dst: formatAddress(f.innerDst!) } : { src: formatAddress(f.innerSrc), dst: formatAddress(f.innerDst!), srcPod: names.of(f.innerSrc), dstPod: names.of(f.innerDst) },
     protocol: f.protocol === null ? null : protocolName(f.protocol),
     protocolNumber: f.protocol,
     innerEtherType: f.innerEtherType === null ? null : etherTypeName(f.innerEtherType),
@@ -159,12 +161,14 @@ export interface AnalysisDocument {
   };
   /** With -Y/--where only: the expression and the packets read, selected and filtered out (totals count the selected ones). */
   filter?: FilterSummary;
+  /** Only with --pods: where the pod names of flows[].inner came from. */
+  pods?: PodsSection;
 }
 
-/** The analysis document of a run; `records` when the caller already materialised the flows. */
-export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = run.analyzer.flows.records()): AnalysisDocument {
+/** The analysis document of a run; `records` when the caller already materialised the flows; `names` with --pods. */
+export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = run.analyzer.flows.records(), names: PodNames | null = null): AnalysisDocument {
   const a = run.analyzer;
-  const flows = records.map(flowView);
+  const flows = records.map((f) => flowView(f, names));
   const encapsulations: Record<string, EncapsulationTotals> = {};
   for (const f of flows) {
     const e = (encapsulations[f.encapsulation] ??= { packets: 0, bytes: 0, flows: 0 });
@@ -223,5 +227,6 @@ export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = 
     flows,
     issues: { counts, records: a.issueRecords, recordsTruncated: issueTotal > a.issueRecords.length },
     ...(a.where !== null ? { filter: a.filterSummary()! } : {}),
+    ...(names === null ? {} : { pods: names.section() }),
   };
 }

@@ -377,6 +377,12 @@ const mono = (text: string | null): Cell => (text === null ? { html: '-', cls: '
 /** "src → dst" on two lines, sorted by the source. */
 const stacked = (ends: { src: string; dst: string } | null, cls = 'mono'): Cell =>
   ends === null ? { html: '-', cls: `${cls} muted`, sort: '' } : { html: `<span>${e(ends.src)}</span><span>\u2192 ${e(ends.dst)}</span>`, cls: `${cls} stack`, sort: `${ends.src} ${ends.dst}` };
+/** The inner ends with their pods' names (--pods) after the addresses, in the muted colour. */
+const innerStacked = (ends: FlowView['inner']): Cell => {
+  if (ends === null || (!ends.srcPod && !ends.dstPod)) return stacked(ends);
+  const pod = (name: string | null | undefined) => (name ? ` <small class="muted">${e(name)}</small>` : '');
+  return { html: `<span>${e(ends.src)}${pod(ends.srcPod)}</span><span>\u2192 ${e(ends.dst)}${pod(ends.dstPod)}</span>`, cls: 'mono stack', sort: `${ends.src} ${ends.dst}` };
+};
 const badge = (kind: string, text: string, title?: string): string => `<span class="badge ${e(kind)}"${title ? ` title="${e(title)}"` : ''}>${e(text)}</span>`;
 
 function table(cls: string, columns: Column[], rows: Row[], empty: string): string {
@@ -471,7 +477,7 @@ function captureSection(doc: AnalysisDocument | VerifyDocument, ci: number): str
       { html: `<span class="enc enc-${ENCAP_CLASS[f.encapsulation] ?? 'other'}">${e(f.encapsulation)}</span>`, sort: f.encapsulation },
       stacked(f.outer),
       ident(f.vni),
-      stacked(f.inner),
+      innerStacked(f.inner),
       { html: e(f.protocol ?? f.innerEtherType ?? '-') },
       ident(f.sport),
       ident(f.dport),

@@ -6,6 +6,7 @@ import { etherTypeName, LAYER_NAMES, TUNNEL_NAMES } from '../decode/layers.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { formatIpAddress } from '../analysis/address.js';
 import { isoTime } from '../capture/time.js';
+import type { PodNames } from './pod-names.js';
 
 export interface PacketLine {
   packet: number;
@@ -15,7 +16,8 @@ export interface PacketLine {
   len: number;
   layers: string[];
   tunnels: { type: string; src: string; dst: string; vni?: number; key?: number }[];
-  inner?: { src: string; dst: string; proto: number; sport?: number; dport?: number; icmpType?: number; icmpCode?: number };
+  /** srcPod and dstPod only with --pods ("namespace/name", or null). */
+  inner?: { src: string; dst: string; srcPod?: string | null; dstPod?: string | null; proto: number; sport?: number; dport?: number; icmpType?: number; icmpCode?: number };
   etherType?: number;
   nonIp?: string;
   fragment?: true;
@@ -23,7 +25,8 @@ export interface PacketLine {
   issues?: string[];
 }
 
-export function packetLine(reader: RecordInfo, p: DecodedPacket): PacketLine {
+/** One line; `names` (--pods) looks the inner addresses up straight from the packet's bytes. */
+export function packetLine(reader: RecordInfo, p: DecodedPacket, names: PodNames | null = null): PacketLine {
   const b = p.bytes;
   const layers: string[] = [];
   for (let i = 0; i < p.layerCount; i++) layers.push(LAYER_NAMES[p.layerKind[i]]);
@@ -52,11 +55,15 @@ export function packetLine(reader: RecordInfo, p: DecodedPacket): PacketLine {
   };
   if (p.innerIp >= 0) {
     const ip = p.innerIp;
-    const inner: NonNullable<PacketLine['inner']> = {
-      src: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 0),
-      dst: formatIpAddress(b, p.ipFamily[ip], p.ipOffset[ip], 1),
-      proto: p.ipProto[ip],
-    };
+    const family = p.ipFamily[ip];
+    const offset = p.ipOffset[ip];
+    const src = formatIpAddress(b, family, offset, 0);
+    const dst = formatIpAddress(b, family, offset, 1);
+    const proto = p.ipProto[ip];
+    // The names sit beside the addresses; without --pods the line is exactly as before.
+    const inner: NonNullable<PacketLine['inner']> = names === null
+      ? { src, dst, proto }
+      : { src, dst, srcPod: names.ofPacket(b, family, offset, 0), dstPod: names.ofPacket(b, family, offset, 1), proto };
     if (p.sport >= 0) {
       inner.sport = p.sport;
       inner.dport = p.dport;

@@ -2,6 +2,7 @@
 import Table from 'cli-table3';
 import type { AnalysisDocument, FlowView } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
+import { innerPair } from './pod-names.js';
 
 function ports(f: FlowView): string {
   if (f.protocol === null) return f.innerEtherType ?? '';
@@ -22,7 +23,7 @@ export function renderTable(doc: AnalysisDocument, color: boolean): string {
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   });
   for (const f of doc.flows) {
-    table.push([f.encapsulation, pair(f.outer), f.vni ?? '-', pair(f.inner), ports(f), f.packets, f.bytes]);
+    table.push([f.encapsulation, pair(f.outer), f.vni ?? '-', innerPair(f.inner, safe), ports(f), f.packets, f.bytes]);
   }
   const t = doc.totals;
   const lines: string[] = [];

@@ -9,6 +9,7 @@ import { describeLearned } from '../engine/cluster-index.js';
 import type { AnalysisDocument } from './document.js';
 import { terminalSafe as safe } from './terminal-safe.js';
 import { paint, paintResult } from './paint.js';
+import { innerPair } from './pod-names.js';
 
 /** 2: result may be "inconclusive" (with hint); points, captureNode, model.felix and model.notes. */
 export const VERIFY_SCHEMA_VERSION = 2;
@@ -106,7 +107,7 @@ export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
     const ports = f.protocol === null ? f.innerEtherType ?? '' : f.sport === null ? f.protocol : `${f.protocol} ${f.sport} -> ${f.dport}`;
     const nodes = fv.from || fv.to ? `${safe(fv.from ?? '?')} -> ${safe(fv.to ?? '?')}` : '';
     const verdict = fv.verdict === 'mismatch' ? paint('red', `MISMATCH: expected ${fv.expected ?? '?'}`, color) : fv.verdict === 'ok' ? paint('green', 'ok', color) : fv.verdict;
-    flows.push([f.encapsulation, f.outer ? `${f.outer.src} -> ${f.outer.dst}` : '-', f.vni ?? '-', f.inner ? `${f.inner.src} -> ${f.inner.dst}` : '-', ports, f.packets, nodes, verdict]);
+    flows.push([f.encapsulation, f.outer ? `${f.outer.src} -> ${f.outer.dst}` : '-', f.vni ?? '-', innerPair(f.inner, safe), ports, f.packets, nodes, verdict]);
   });
   if (v.flows.length > 0) lines.push(flows.toString());
   lines.push('', 'node pairs (pod traffic, per direction):');
