@@ -317,3 +317,24 @@ describe('-Y in every command that reads packets', () => {
     }
   });
 });
+
+describe('docs/filter.md shows real output', () => {
+  // Every `$ calico-pcap ...` in its code blocks whose output is shown whole (no line of "...") is run here.
+  const doc = readFileSync(join(ROOT, 'docs', 'filter.md'), 'utf8');
+  const examples: { command: string; output: string }[] = [];
+  for (const block of doc.split('```').filter((_, i) => i % 2 === 1)) {
+    const parts = block.replace(/^\n/, '').split(/^\$ /m).slice(1);
+    for (const part of parts) {
+      const [command, ...out] = part.split('\n');
+      const output = out.join('\n');
+      if (!/^\s*\.\.\.\s*$/m.test(output)) examples.push({ command, output }); // a line of "..." marks an abridged output
+    }
+  }
+  it('has examples', () => expect(examples.length).toBeGreaterThanOrEqual(4));
+  for (const { command, output } of examples) {
+    it(command, () => {
+      const r = spawnSync('bash', ['-c', command.replace(/^calico-pcap /, `node ${CLI} `)], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+      expect(r.stdout + r.stderr).toBe(output);
+    });
+  }
+});

@@ -4,6 +4,7 @@ const EXAMPLES: Record<string, string[]> = {
   analyze: [
     'calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap',
     'calico-pcap analyze fixtures/any-vxlan/node04-any.pcap -o json',
+    "calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap -Y 'encap == vxlan and inner.addr in 10.200.2.0/24'",
     'gzip -c fixtures/ipip-crosssubnet/node04-tunl0.pcap | calico-pcap analyze -',
   ],
   verify: [

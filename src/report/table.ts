@@ -31,6 +31,7 @@ export function renderTable(doc: AnalysisDocument, color: boolean): string {
   if (doc.flows.length > 0) lines.push(table.toString());
   const encaps = Object.entries(doc.encapsulations).map(([name, e]) => `${name} ${e.packets}`).join(', ');
   lines.push(`${t.packets} packets, ${t.bytes} bytes, ${t.flows} flows${encaps ? ` (${encaps})` : ''}${t.nonIpPackets ? `, ${t.nonIpPackets} non-IP (${Object.entries(doc.nonIp).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`);
+  if (doc.filter) lines.push(`-Y ${safe(doc.filter.expression)}: ${doc.filter.packetsPassed} of ${doc.filter.packetsRead} packets selected, ${doc.filter.packetsFilteredOut} filtered out`);
   if (t.fragments) lines.push(`${t.fragments} IP fragments (not reassembled)`);
   if (t.badChecksums) lines.push(`${t.badChecksums} bad checksums (IPv4 header or tunnel UDP): corrupted on the way, receivers drop these`);
   if (t.checksumOffloadSuspects) lines.push(`${t.checksumOffloadSuspects} checksums left for the NIC (TX offload on the capturing host): not corruption`);
