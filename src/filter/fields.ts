@@ -57,9 +57,8 @@ type Header = 'outer' | 'inner';
 /** Source (0), destination (1), or either end (2). */
 type End = 0 | 1 | 2;
 
-function headerIndex(p: DecodedPacket, header: Header): number {
-  return header === 'outer' ? (p.ipCount > 0 ? 0 : -1) : p.innerIp;
-}
+const outerIndex = (p: DecodedPacket): number => (p.ipCount > 0 ? 0 : -1);
+const innerIndex = (p: DecodedPacket): number => p.innerIp;
 
 /** Byte offset of an address within its IP header: RFC 791 (source at 12) and RFC 8200 (at 8). */
 function addressOffset(family: number, end: 0 | 1): number {
@@ -122,13 +121,24 @@ function addressMatcher(set: AddressSet): (view: DataView, o: number, family: nu
 /** The test "the source / destination / either address of the header is in the set". */
 function addressTest(header: Header, end: End, set: AddressSet): PacketTest {
   const match = addressMatcher(set);
+  // Chosen here, once: the per-packet test has no branch on which header or which end.
+  const index = header === 'outer' ? outerIndex : innerIndex;
+  if (end === 2) {
+    return (p) => {
+      const i = index(p);
+      if (i < 0) return false;
+      const family = p.ipFamily[i];
+      const o = p.ipOffset[i];
+      return family === 4 ? match(p.view, o + 12, 4) || match(p.view, o + 16, 4) : match(p.view, o + 8, family) || match(p.view, o + 24, family);
+    };
+  }
+  const at4 = addressOffset(4, end);
+  const at6 = addressOffset(6, end);
   return (p) => {
-    const i = headerIndex(p, header);
+    const i = index(p);
     if (i < 0) return false;
     const family = p.ipFamily[i];
-    const o = p.ipOffset[i];
-    if (end !== 2) return match(p.view, o + addressOffset(family, end), family);
-    return match(p.view, o + addressOffset(family, 0), family) || match(p.view, o + addressOffset(family, 1), family);
+    return match(p.view, p.ipOffset[i] + (family === 4 ? at4 : at6), family);
   };
 }
 
@@ -146,7 +156,7 @@ function addressField(name: string, header: Header, end: End, meaning: string): 
       const set = addressSet(values.map((v) => parseAddressValue(expression, v)));
       return () => addressTest(header, end, set);
     },
-    present: () => () => (p) => headerIndex(p, header) >= 0,
+    present: () => () => (header === 'outer' ? (p) => p.ipCount > 0 : (p) => p.innerIp >= 0),
   };
 }
 
