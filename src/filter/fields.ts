@@ -75,7 +75,7 @@ export interface AddressSet {
   mask: Int32Array;
 }
 
-export function addressSet(cidrs: readonly Cidr[]): AddressSet {
+function addressSet(cidrs: readonly Cidr[]): AddressSet {
   const n = cidrs.length;
   const set: AddressSet = { family: new Uint8Array(n), base: new Int32Array(4 * n), mask: new Int32Array(4 * n) };
   cidrs.forEach((c, k) => {
