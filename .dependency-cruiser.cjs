@@ -2,7 +2,8 @@
 // (and `npx depcruise src --config .dependency-cruiser.cjs`). From the ground up:
 //   capture (readers, writers, live) knows no protocol; decode (views, dispatch, layer stack)
 //   knows no file; net (addresses and CIDRs of both families) stands under all; analysis (the flow table and the pipeline) sits on them; model (the cluster)
-//   stands alone; engine (verify, correlate, capture points) judges typed records of analysis
+//   stands alone; filter (the -Y display filter) compiles expressions over decoded packets,
+//   addresses and the model; engine (verify, correlate, capture points) judges typed records of analysis
 //   against the model; report renders what engine and analysis return; commands build a run
 //   from flags and model and call engine and report; cli.ts only defines the command line.
 //   Development tools (src/dev: bench, fuzz, synth) are never imported by shipped code.
@@ -46,6 +47,13 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/model/' },
       to: { path: '^src/', pathNot: ['^src/model/', '^src/net/'] },
+    },
+    {
+      name: 'filter-on-decoded-packets',
+      comment: 'the display filter (-Y) reads decoded packets, addresses and the model: never the engine, reports or commands',
+      severity: 'error',
+      from: { path: '^src/filter/' },
+      to: { path: '^src/', pathNot: ['^src/(filter|analysis|decode|model)/', ...GROUND] },
     },
     {
       name: 'engine-below-report',

@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     pool: 'forks',
     setupFiles: ['test/support/yield-between-tests.ts'],
+    // The -Y parser is generated from src/filter/filter.peggy (npm run build does it too).
+    globalSetup: ['test/support/filter-grammar.ts'],
   },
 });

@@ -47,6 +47,8 @@ const shared = {
   // -f is the capture filter, as in tcpdump and dumpcap; on a file it cannot apply (tshark refuses it too).
   fileFilter: () => new Option('-f, --filter <bpf>', 'a capture filter: only for live').hideHelp(),
   read: () => new Option('-r, --read <file>', 'a capture to read, as tcpdump -r and tshark -r take it (repeatable; added after the arguments)').argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]),
+  // -Y as tshark's display filter: over decoded fields, inside tunnels too (docs/filter.md).
+  where: () => new Option('-Y, --where <expr>', "display filter over decoded fields, inside tunnels too: only packets it selects are counted (docs/filter.md), e.g. 'encap == vxlan and inner.addr in 10.200.0.0/16'"),
   pods: () => new Option('--pods <file>', 'pod names beside pod IPs: kubectl get pods -A -o yaml (or -o json) saved to a file, or a directory of such files; repeatable').argParser(collect).default([]),
 };
 
@@ -59,6 +61,7 @@ function addOutputOptions(cmd: Command, formats: string[]): Command {
 function addCaptureOptions(cmd: Command, formats: string[]): Command {
   return addOutputOptions(cmd, formats)
     .addOption(shared.read())
+    .addOption(shared.where())
     .addOption(shared.fileFilter())
     .addOption(shared.vxlanPort())
     .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
@@ -115,6 +118,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE (the node it was taken on)')
       .addOption(shared.output(['table', 'json', 'ndjson']))
       .addOption(shared.formatAlias(['table', 'json', 'ndjson']))
+      .addOption(shared.where())
       .addOption(shared.fileFilter())
       .addOption(shared.window('sightings of one inner packet further apart than this are different packets (2s, 500ms, 2m, 1h)'))
       .option('--window-packets <n>', 'most inner packets held in the window at once; when full, the oldest is judged early (with a warning)', parsePositive(50_000_000), DEFAULT_WINDOW_PACKETS)
@@ -135,6 +139,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       .argument('<captures...>', 'capture files, each optionally as NODE=FILE')
       .requiredOption('--html <file>', 'the HTML file to write (- for standard output)')
       .option('--title <text>', 'the report title')
+      .addOption(shared.where())
       .addOption(shared.fileFilter())
       .addOption(shared.window('correlation window when several captures are given (2s, 500ms, 2m, 1h)'))
       .addOption(shared.vxlanPort())
@@ -149,6 +154,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('capture on node interfaces (ens37, tunl0, vxlan.calico, any) through libpcap and report flows, and verdicts when a cluster model is given')
     .option('-i, --interface <name>', 'interface to capture on (repeatable; "any" for all)', collect, [])
     .option('-f, --filter <bpf>', "BPF capture filter, e.g. 'udp port 4789 or ip proto 4 or net 10.200.0.0/16'")
+    .addOption(shared.where())
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet', parsePositive(65535), 65535)
     .option('-c, --count <n>', 'stop after this many packets', parsePositive(Number.MAX_SAFE_INTEGER))
     .option('--duration <seconds>', 'stop after this many seconds', parsePositive(31_536_000))

@@ -48,6 +48,7 @@ describe('the layers of src/', () => {
       'src/commands/verify.ts': "import { C } from '../cli.js';\nexport const K = C;\n",
       'src/report/table.ts': "import { K } from '../commands/verify.js';\nimport { S } from '../dev/synth/build.js';\nexport const R = 1;\nexport const X = [K, S];\n",
       'src/dev/synth/build.ts': 'export const S = 1;\n',
+      'src/filter/compile.ts': "import { V } from '../engine/verify.js';\nexport const P = V;\n",
       'src/net/address.ts': "import { M } from '../model/cluster.js';\nexport const N = M;\n",
     };
     for (const [path, text] of Object.entries(files)) {
@@ -71,6 +72,7 @@ describe('the layers of src/', () => {
         'cli-only-defines: src/cli.ts -> src/capture/reader.ts',
         'dev-tools-not-shipped: src/report/table.ts -> src/dev/synth/build.ts',
         'net-is-the-ground: src/net/address.ts -> src/model/cluster.ts',
+        'filter-on-decoded-packets: src/filter/compile.ts -> src/engine/verify.ts',
       ]) expect(found, expected).toContain(expected);
       expect([...found].some((f) => f.startsWith('no-circular: '))).toBe(true);
     });

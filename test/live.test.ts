@@ -425,6 +425,27 @@ describeLab('vxlan', (get) => {
     expectFileMatchesReport(out, doc, 4, 'pcapng');
   }, TEST_TIMEOUT);
 
+  it('-Y inner.src == pod01: the report counts the 3 requests of 6 captured; -w keeps all 6; analyze -Y of the file agrees', async () => {
+    const { lab, dir } = get();
+    const out = join(dir, 'where.pcap');
+    const where = `encap == vxlan and inner.src == ${POD_IP.node01}`;
+    const run = startLive(lab, lab.ns.node04, ['-i', 'ens37', '--filter', 'udp port 4789', '-Y', where, '--count', '6', '-w', out, '--format', 'json']);
+    await waitCapturing(run);
+    ping(lab, 3);
+    const e = await waitExit(run);
+    expect(e.code, `exit code; stderr: ${e.stderr}`).toBe(0);
+    const doc = parseJson('live -Y --format json', e);
+    expect(doc.live?.packets).toBe(6);
+    expect(doc.totals.packets).toBe(3);
+    expect(doc.filter).toEqual({ expression: where, packetsRead: 6, packetsPassed: 3, packetsFilteredOut: 3 });
+    for (const f of doc.flows) expect(f.inner.src).toBe(POD_IP.node01);
+    expect(captureFacts(out).records).toBe(6);
+    const r = spawnSync(process.execPath, [CLI, 'analyze', out, '-o', 'json', '-Y', where], { encoding: 'utf8', cwd: ROOT, timeout: 20_000 });
+    const again = JSON.parse(r.stdout);
+    expect(again.totals.packets).toBe(3);
+    expect(flowsOf(again)).toEqual(flowsOf(doc));
+  }, TEST_TIMEOUT);
+
   it('--duration 2 stops by itself: stoppedBy duration, after about 2 s', async () => {
     const { lab, dir } = get();
     const out = join(dir, 'duration.pcap');

@@ -15,6 +15,18 @@ export interface AnalyzerOptions {
   maxCapturePoints?: number;
   /** Stop at the first malformed packet or file fault. */
   strict?: boolean;
+  /** A -Y/--where filter: the analyzer keeps its text for the reports. */
+  where?: { readonly expression: string };
+}
+
+/** What a -Y/--where filter did to a run: the `filter` section of the JSON documents. */
+export interface FilterSummary {
+  expression: string;
+  /** Packets read from the capture (decoded and tested). */
+  packetsRead: number;
+  /** Packets the filter selected: the only ones counted anywhere else (totals.packets). */
+  packetsPassed: number;
+  packetsFilteredOut: number;
 }
 
 export class CaptureAnalyzer implements IssueSink {
@@ -41,9 +53,20 @@ export class CaptureAnalyzer implements IssueSink {
   lastSec = -Infinity;
   lastNsec = 0;
 
+  /** The -Y/--where expression of the run, or null; packets it rejected are counted here only. */
+  readonly where: string | null;
+  filteredOut = 0;
+
   private readonly strict: boolean;
 
+  /** The filter section of the reports, or null when no filter was given. */
+  filterSummary(): FilterSummary | null {
+    if (this.where === null) return null;
+    return { expression: this.where, packetsRead: this.packets + this.filteredOut, packetsPassed: this.packets, packetsFilteredOut: this.filteredOut };
+  }
+
   constructor(options: AnalyzerOptions = {}) {
+    this.where = options.where?.expression ?? null;
     this.flows = new FlowTable(options.maxFlows);
     this.points = new CapturePointTable(options.maxCapturePoints);
     this.strict = options.strict ?? false;

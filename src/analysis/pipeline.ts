@@ -8,7 +8,19 @@ import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
 import { DecodedPacket } from '../decode/packet.js';
 import { CaptureAnalyzer, type AnalyzerOptions } from './analyzer.js';
 
-export interface PipelineOptions extends DecoderOptions, AnalyzerOptions {}
+export interface PipelineOptions extends DecoderOptions, AnalyzerOptions {
+  /** -Y/--where: only packets it selects are counted, analysed and observed (src/filter). */
+  where?: PacketSelector;
+}
+
+/**
+ * A display filter (src/filter's PacketFilter): builds, once per capture, the test of each
+ * decoded packet, given the capture's interface names and the packet's recorded direction.
+ */
+export interface PacketSelector {
+  readonly expression: string;
+  forCapture(env: { interfaceName(index: number): string | null }): (packet: DecodedPacket, interfaceIndex: number, recordedDirection: number) => boolean;
+}
 
 /** What is known of a captured record besides its bytes (a CaptureReader, or a live packet). */
 export interface RecordInfo {
@@ -32,16 +44,25 @@ export class PacketProcessor {
   readonly analyzer: CaptureAnalyzer;
   private readonly decoder: PacketDecoder;
   private readonly packet = new DecodedPacket();
+  /** The -Y/--where test of this capture, or null: then the hot path pays one null test. */
+  private readonly accept: ReturnType<PacketSelector['forCapture']> | null;
+  /** The capture's interfaces (the reader's list, which grows): a filter on `iface` reads their names. */
+  interfaces: readonly { name?: string }[] = [];
 
   constructor(options: PipelineOptions, private readonly observe?: PacketObserver) {
     this.analyzer = new CaptureAnalyzer(options);
     this.decoder = new PacketDecoder(options);
+    this.accept = options.where ? options.where.forCapture({ interfaceName: (i) => this.interfaces[i]?.name ?? null }) : null;
   }
 
   /** Decodes and counts the packet at bytes[offset, offset + record.caplen); false once --strict was violated. */
   process(record: RecordInfo, bytes: Uint8Array, view: DataView, offset: number, fileOffset: number, linktype: number): boolean {
     const packet = this.packet;
     this.decoder.decode(packet, bytes, view, offset, record.caplen, record.origLen, linktype);
+    if (this.accept !== null && !this.accept(packet, record.interfaceIndex ?? record.interfaceId, record.direction ?? 0)) {
+      this.analyzer.filteredOut++;
+      return this.analyzer.strictViolation === null;
+    }
     this.analyzer.add(packet, record.packetNumber, fileOffset, record.tsSec, record.tsNsec,
       record.interfaceIndex ?? record.interfaceId, linktype, record.direction ?? 0);
     if (this.observe) this.observe(record, packet);
@@ -74,6 +95,7 @@ export async function analyzeCapture(path: string, options: PipelineOptions = {}
     await opened.source.close().catch(() => {});
     throw err;
   }
+  processor.interfaces = reader.allInterfaces;
   let stoppedByStrict = false;
   try {
     outer: for (;;) {

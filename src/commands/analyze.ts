@@ -16,6 +16,8 @@ import { buildManyDocument, mergeSummaries, type UnreadableCapture } from '../re
 import { CaptureListError, resolveCaptures, type CaptureSpec } from './capture-list.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
+import type { PacketFilter } from '../filter/compile.js';
+import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import type { PodNames } from '../report/pod-names.js';
 import { captureErrorLine, colorWanted, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
@@ -34,6 +36,8 @@ export interface AnalyzeOptions extends PodOptions {
   top?: number;
   /** ndjson records: one per packet (default) or one per flow (--per). */
   per?: 'packet' | 'flow';
+  /** -Y/--where EXPR (docs/filter.md). */
+  where?: string;
 }
 
 /** Flows a table shows on a terminal unless --top says otherwise. */
@@ -41,16 +45,17 @@ export const TERMINAL_TOP = 50;
 
 /**
  * Runs the shared pipeline; returns the run, or an exit code after printing why. `tag`: the
- * capture each ndjson line names when there are several; `names`: --pods, for ndjson lines.
+ * capture each ndjson line names when there are several; `names`: --pods, for ndjson lines;
+ * `where`: -Y, the packets counted.
  */
-export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }, tag?: string, names: PodNames | null = null): Promise<CaptureRun | number> {
+export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }, tag?: string, names: PodNames | null = null, where: PacketFilter | null = null): Promise<CaptureRun | number> {
   // ndjson per packet streams as it reads; with several captures each line names its capture (tag).
   const ndjson = opts.format === 'ndjson' && opts.per !== 'flow';
   let run: CaptureRun;
   try {
     run = await analyzeCapture(
       capture,
-      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
+      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined },
       !ndjson ? undefined
         : tag === undefined ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet, names)) + '\n')
           : (reader, packet) => out.push(JSON.stringify({ capture: tag, ...packetLine(reader, packet, names) }) + '\n'),
@@ -139,6 +144,8 @@ export async function runAnalyze(args: readonly string[], opts: AnalyzeOptions, 
   if (typeof specs === 'number') return specs;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, null, io, 'analyze reads no cluster model: use verify, correlate, report or live with --cluster', names?.index ?? null);
+  if (where === undefined) return EXIT_UNREADABLE;
   // Synchronous for files and pipes on Linux, so memory stays bounded while streaming ndjson.
   const out = new Output((s) => io.stdout(s));
   const several = specs.length > 1;
@@ -151,7 +158,7 @@ export async function runAnalyze(args: readonly string[], opts: AnalyzeOptions, 
     // The line readCapture prints for an unreadable capture is also kept for the document.
     let said = '';
     const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
-    const run = await readCapture(spec.file, opts, noting, out, undefined, several ? spec.file : undefined, names);
+    const run = await readCapture(spec.file, opts, noting, out, undefined, several ? spec.file : undefined, names, where);
     if (typeof run === 'number') {
       codes.push(run);
       unreadable.push({ file: spec.file, message: said.replace(/^calico-pcap: /, '').trim() });

@@ -7,6 +7,7 @@ import type { ModelFlags } from '../model/sources.js';
 import { namedPacket, renderCorrelateTable } from '../report/correlate-report.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import { optionalModel, windowOption } from './model-options.js';
+import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, colorWanted, type CliIo } from './support.js';
 
@@ -19,6 +20,8 @@ export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, 
   color: boolean;
   failOnLoss?: boolean;
   ownSpan?: boolean;
+  /** -Y/--where EXPR (docs/filter.md): each sighting passes it or is ignored. */
+  where?: string;
 }
 
 export async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
@@ -27,12 +30,14 @@ export async function runCorrelateCommand(captures: string[], opts: CorrelateCom
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
+  if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
   const inputs = captures.map(parseCaptureArg);
   let doc;
   try {
     doc = await correlate(inputs, {
-      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared',
+      windowSeconds: window, windowPackets: opts.windowPackets, model, vxlanPorts: opts.vxlanPort, span: opts.ownSpan ? 'own' : 'shared', where: where ?? undefined,
       onPacket: opts.format === 'ndjson' ? (p) => out.push(JSON.stringify(names ? namedPacket(p, names) : p) + '\n') : undefined,
     });
   } catch (err) {

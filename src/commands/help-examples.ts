@@ -3,7 +3,7 @@
 const EXAMPLES: Record<string, string[]> = {
   analyze: [
     'calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap',
-    'gzip -c fixtures/ipip-crosssubnet/node04-tunl0.pcap | calico-pcap analyze -',
+    "calico-pcap analyze fixtures/vxlan-crosssubnet/node04-ens37.pcap -Y 'encap == vxlan and inner.addr in 10.200.2.0/24'",
     "calico-pcap analyze fixtures/vxlan-crosssubnet/ 'fixtures/ipip-*/node04*.pcap' --sort bytes --top 10",
     'calico-pcap analyze fixtures/dual-stack-vxlan/node04-ens37.pcap --pods fixtures/pods/dual-stack-pods.json',
   ],

@@ -27,6 +27,7 @@ import { exitOf } from './verify.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel } from './model-options.js';
+import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import type { PodNames } from '../report/pod-names.js';
 
@@ -44,6 +45,8 @@ export interface LiveOptions {
   vxlanPort: number[];
   maxFlows: number;
   maxTunnelDepth: number;
+  /** -Y/--where EXPR (docs/filter.md): the report counts only the packets it selects; -w keeps them all. */
+  where?: string;
 }
 
 export interface LiveSummary {
@@ -75,9 +78,11 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     io.stderr('calico-pcap: live needs at least one -i INTERFACE (calico-pcap live --list-interfaces shows them)\n');
     return EXIT_UNREADABLE;
   }
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
+  if (where === undefined) return EXIT_UNREADABLE;
   const out = new Output((s) => io.stdout(s));
   const processor = new PacketProcessor(
-    { ...decoderPorts(opts.vxlanPort, model), maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
+    { ...decoderPorts(opts.vxlanPort, model), maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined },
     opts.format === 'ndjson' ? (record, packet) => out.push(JSON.stringify(packetLine(record, packet, names)) + '\n') : undefined,
   );
   const record: RecordInfo = { packetNumber: 0, tsSec: 0, tsNsec: 0, interfaceId: 0, caplen: 0, origLen: 0 };
@@ -141,6 +146,7 @@ export async function runLive(opts: LiveOptions, model: ClusterModel | null, io:
     }
     throw err;
   }
+  processor.interfaces = capture.interfaces;
   const unsupported = capture.interfaces.filter((i) => i.linktype < 0);
   if (unsupported.length > 0) {
     capture.close();

@@ -19,6 +19,8 @@ import { decoderPorts } from './model-options.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
 import { optionalModel, windowOption } from './model-options.js';
+import { whereFilter } from './where.js';
+import type { PacketFilter } from '../filter/compile.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import type { PodNames } from '../report/pod-names.js';
 
@@ -27,6 +29,8 @@ export interface ReportOptions {
   title?: string;
   window: number;
   vxlanPort: number[];
+  /** -Y/--where, compiled (docs/filter.md). */
+  where?: PacketFilter;
   /** --pods: names beside pod IPs in the flow tables. */
   names?: PodNames | null;
 }
@@ -50,7 +54,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
       readable.push({ ...input, file });
       let run;
       try {
-        run = await analyzeCapture(file, decoderPorts(opts.vxlanPort, model));
+        run = await analyzeCapture(file, { ...decoderPorts(opts.vxlanPort, model), where: opts.where });
       } catch (err) {
         if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
           io.stderr(captureErrorLine(input.file, err));
@@ -66,7 +70,7 @@ export async function runReport(captures: string[], opts: ReportOptions, model: 
     }
     if (inputs.length > 1) {
       try {
-        correlation = await correlate(readable, { windowSeconds: opts.window, model, ...decoderPorts(opts.vxlanPort, model) });
+        correlation = await correlate(readable, { windowSeconds: opts.window, model, ...decoderPorts(opts.vxlanPort, model), where: opts.where });
       } catch (err) {
         if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
           io.stderr(`calico-pcap: ${spool ? spool.restoreNames(err.message) : err.message}\n`);
@@ -150,6 +154,7 @@ export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, Pod
   window: string;
   vxlanPort: number[];
   cluster: string[];
+  where?: string;
 }
 
 export async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
@@ -158,5 +163,7 @@ export async function runReportCommand(captures: string[], opts: ReportCommandOp
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;
-  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort, names }, model, io);
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
+  if (where === undefined) return EXIT_UNREADABLE;
+  return runReport(captures, { html: opts.html, title: opts.title, window, vxlanPort: opts.vxlanPort, names, where: where ?? undefined }, model, io);
 }

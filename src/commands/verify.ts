@@ -14,6 +14,8 @@ import { SCHEMA_VERSION } from '../report/document.js';
 import { paintResult } from '../report/paint.js';
 import { decoderPorts, requiredModel } from './model-options.js';
 import { podNamesOption } from './pod-options.js';
+import { whereFilter } from './where.js';
+import type { PacketFilter } from '../filter/compile.js';
 import type { PodNames } from '../report/pod-names.js';
 import { documentOf } from './verdict.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, colorWanted, type CliIo } from './support.js';
@@ -41,11 +43,13 @@ export async function runVerify(args: readonly string[], opts: VerifyOptions, io
   if (model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;
-  if (specs.length > 1) return verifyMany(specs, model, opts, io, names);
-  return verifyOne(specs[0], model, opts, io, names);
+  const where = whereFilter(opts.where, model, io, undefined, names?.index ?? null);
+  if (where === undefined) return EXIT_UNREADABLE;
+  if (specs.length > 1) return verifyMany(specs, model, opts, io, names, where);
+  return verifyOne(specs[0], model, opts, io, names, where);
 }
 
-async function verifyOne(spec: CaptureSpec, model: ClusterModel, opts: VerifyOptions, io: CliIo, names: PodNames | null): Promise<number> {
+async function verifyOne(spec: CaptureSpec, model: ClusterModel, opts: VerifyOptions, io: CliIo, names: PodNames | null, where: PacketFilter | null): Promise<number> {
   let expectations: Expectations | undefined;
   try {
     if (opts.expect) expectations = readExpectations(opts.expect);
@@ -62,7 +66,7 @@ async function verifyOne(spec: CaptureSpec, model: ClusterModel, opts: VerifyOpt
   const expectToStdout = opts.writeExpect === '-';
   const report = expectToStdout ? io.stderr : io.stdout;
   const out = new Output((s) => report(s));
-  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model));
+  const run = await readCapture(capture, { ...opts, format: 'json' }, io, out, decoderPorts(opts.vxlanPort, model), undefined, names, where);
   if (typeof run === 'number') return run;
   const named = opts.captureNode ?? node;
   const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: named, captureNodeHow: opts.captureNode ? '--capture-node' : 'NODE=FILE' }, names);
@@ -128,7 +132,7 @@ export function overallResult(results: readonly Result[], unreadable: number): R
  * Several captures, each judged at its own capture point (its own device and node inference,
  * NODE=FILE per capture), reported one after the other, then the overall result.
  */
-async function verifyMany(specs: CaptureSpec[], model: ClusterModel, opts: VerifyOptions, io: CliIo, names: PodNames | null): Promise<number> {
+async function verifyMany(specs: CaptureSpec[], model: ClusterModel, opts: VerifyOptions, io: CliIo, names: PodNames | null, where: PacketFilter | null): Promise<number> {
   const out = new Output((s) => io.stdout(s));
   const docs: VerifyDocument[] = [];
   const unreadable: UnreadableCapture[] = [];
@@ -137,7 +141,7 @@ async function verifyMany(specs: CaptureSpec[], model: ClusterModel, opts: Verif
   for (const spec of specs) {
     let said = '';
     const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
-    const run = await readCapture(spec.file, { ...opts, format: 'json' }, noting, out, decoderPorts(opts.vxlanPort, model));
+    const run = await readCapture(spec.file, { ...opts, format: 'json' }, noting, out, decoderPorts(opts.vxlanPort, model), undefined, names, where);
     if (typeof run === 'number') {
       codes.push(run);
       unreadable.push({ file: spec.file, message: said.replace(/^calico-pcap: /, '').trim() });

@@ -7,6 +7,7 @@ import type { FlowRecord } from '../analysis/flows.js';
 import type { CapturePoint } from '../analysis/capture-points.js';
 import { formatMac } from '../analysis/address.js';
 import type { CaptureRun } from '../analysis/pipeline.js';
+import type { FilterSummary } from '../analysis/analyzer.js';
 import { isoTime } from '../capture/time.js';
 import { TOOL_VERSION } from '../version.js';
 import { formatAddress } from '../net/address.js';
@@ -158,6 +159,8 @@ export interface AnalysisDocument {
     records: { code: string; layer: string; severity: string; packet: number; offset: number; needed?: number; present?: number; message: string }[];
     recordsTruncated: boolean;
   };
+  /** With -Y/--where only: the expression and the packets read, selected and filtered out (totals count the selected ones). */
+  filter?: FilterSummary;
   /** Only with --pods: where the pod names of flows[].inner came from. */
   pods?: PodsSection;
 }
@@ -223,6 +226,7 @@ export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = 
     nonIp,
     flows,
     issues: { counts, records: a.issueRecords, recordsTruncated: issueTotal > a.issueRecords.length },
+    ...(a.where !== null ? { filter: a.filterSummary()! } : {}),
     ...(names === null ? {} : { pods: names.section() }),
   };
 }

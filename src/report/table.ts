@@ -51,6 +51,7 @@ function countsLine(t: AnalysisDocument['totals'], encapsulations: AnalysisDocum
 function summaryLines(doc: Omit<AnalysisDocument, 'schema' | 'tool' | 'flows'>, indent: string): string[] {
   const t = doc.totals;
   const lines: string[] = [];
+  if (doc.filter) lines.push(`-Y ${safe(doc.filter.expression)}: ${doc.filter.packetsPassed} of ${doc.filter.packetsRead} packets selected, ${doc.filter.packetsFilteredOut} filtered out`);
   if (t.fragments) lines.push(`${t.fragments} IP fragments (not reassembled)`);
   if (t.badChecksums) lines.push(`${t.badChecksums} bad checksums (IPv4 header or tunnel UDP): corrupted on the way, receivers drop these`);
   if (t.checksumOffloadSuspects) lines.push(`${t.checksumOffloadSuspects} checksums left for the NIC (TX offload on the capturing host): not corruption`);
@@ -59,7 +60,7 @@ function summaryLines(doc: Omit<AnalysisDocument, 'schema' | 'tool' | 'flows'>, 
   if (issues.length > 0) {
     lines.push(`issues: ${issues.map(([code, n]) => `${code} ${n}`).join(', ')}`);
     for (const r of doc.issues.records.slice(0, 5)) lines.push(`  packet ${r.packet} at byte ${r.offset}: ${r.code}: ${safe(r.message)}`);
-    if (doc.issues.records.length > 5) lines.push(`  ... (--format json lists up to ${doc.issues.records.length})`);
+    if (doc.issues.records.length > 5) lines.push(`  ... (-o json lists up to ${doc.issues.records.length})`);
   }
   if (doc.capture.endedEarly) lines.push('the read stopped early: the report covers the packets before the fault');
   return lines.map((l) => indent + l);

@@ -90,7 +90,7 @@ export function buildVerifyDocument(doc: AnalysisDocument, model: ClusterModel, 
 export function renderVerifyTable(doc: VerifyDocument, color: boolean): string {
   const v = doc.verify;
   const t = doc.totals;
-  const lines: string[] = [`${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${t.packets} packets, ${t.flows} flows`];
+  const lines: string[] = [`${safe(doc.capture.file)}: ${doc.capture.format}${doc.capture.gzip ? ' (gzip)' : ''}, ${t.packets} packets, ${t.flows} flows${doc.filter ? ` (-Y ${safe(doc.filter.expression)}: ${doc.filter.packetsPassed} of ${doc.filter.packetsRead} packets selected)` : ''}`];
   for (const p of v.points) {
     if (p.kind === 'tunnel') lines.push(`captured on ${safe(p.name ?? '?')} (from ${p.how}): plain flows there were carried in ${p.tunnel}`);
     else if (p.kind === 'pod' || v.points.length > 1) lines.push(`captured on ${safe(p.name ?? '?')} (${p.kind}; from ${p.how})`);

@@ -103,6 +103,35 @@ async function main(): Promise<number> {
     else results.push((cli = r));
   }
   if (cliProblem) console.error(`CLI: ${cliProblem}`);
+  // -Y: what the display filter costs. The typical filter selects the VXLAN pod traffic (a third
+  // of the packets: less work after it); its negation evaluates the same tests on every packet and
+  // passes all of them, so the difference to the unfiltered run is the cost of evaluating it. The
+  // three are run in turns, round by round, so that load from elsewhere hits them alike; each
+  // round's ratio to its own unfiltered run is reported too (the median).
+  const filterLines: string[] = [];
+  if (cli) {
+    const variants: [string, string[]][] = [['without -Y', []], ...FILTERS.map(([label, e]): [string, string[]] => [label, ['-Y', e]])];
+    const rounds: Measurement[] = variants.map(([, extra]) => ({ name: `calico-pcap analyze --format json${extra.length ? ` -Y '${extra[1]}'` : ' (in turns with -Y)'}`, fileBytes: capture.bytes, packets: capture.packets, seconds: [], maxRssKb: [], baseline: minimal }));
+    for (let r = 0; r < args.runs && !cliProblem; r++) {
+      for (const [k, [, extra]] of variants.entries()) {
+        const m = await measureCli(capture, 1, minimal, extra);
+        if (typeof m === 'string') {
+          cliProblem = `-Y: ${m}`;
+          break;
+        }
+        rounds[k].seconds.push(...m.seconds);
+        rounds[k].maxRssKb.push(...m.maxRssKb);
+      }
+    }
+    if (!cliProblem) {
+      results.push(...rounds);
+      const [plain, ...filtered] = rounds;
+      for (const [k, f] of filtered.entries()) {
+        const perRound = f.seconds.map((t, r) => t / plain.seconds[r]).sort((a, b) => a - b);
+        filterLines.push(`-Y ${FILTERS[k][0]}: best ${best(f).toFixed(3)} s vs ${best(plain).toFixed(3)} s without (${(best(f) / best(plain)).toFixed(3)}x); median of per-round ratios ${perRound[Math.floor(perRound.length / 2)].toFixed(3)}x`);
+      }
+    }
+  }
 
   let parserLine: string | undefined;
   const pcapParser = loadPcapParser();
@@ -120,6 +149,7 @@ async function main(): Promise<number> {
   }
 
   printTable(results);
+  if (filterLines.length) console.log(`\n${filterLines.join('\n')}`);
   if (parserLine) console.log(`\n${parserLine}`);
   printBar(cli, cliProblem);
   return cliProblem && !args.skipCli ? 1 : 0;
@@ -206,9 +236,15 @@ async function measureOwnReader(path: string, runs: number, baseline: Measuremen
   return m;
 }
 
+/** The -Y filters measured: a typical one, and one that evaluates the same tests but passes every packet. */
+const FILTERS: [string, string][] = [
+  ['typical (selects VXLAN pod traffic)', 'encap == vxlan and inner.addr in 10.200.0.0/16'],
+  ['passing every packet (pure evaluation cost)', 'not (encap == vxlan and inner.addr in 10.201.0.0/16)'],
+];
+
 /** Timings of the CLI, or why it could not be measured. */
-async function measureCli(capture: BenchCapture, runs: number, baseline: Measurement): Promise<Measurement | string> {
-  const m: Measurement = { name: 'calico-pcap analyze --format json', fileBytes: capture.bytes, packets: capture.packets, seconds: [], maxRssKb: [], baseline };
+async function measureCli(capture: BenchCapture, runs: number, baseline: Measurement, extraArgs: string[] = [], name = 'calico-pcap analyze --format json'): Promise<Measurement | string> {
+  const m: Measurement = { name, fileBytes: capture.bytes, packets: capture.packets, seconds: [], maxRssKb: [], baseline };
   for (let i = 0; i < runs; i++) {
     const rusageFile = join(tmpdir(), `calico-pcap-bench-rusage-${process.pid}-${i}.json`);
     rmSync(rusageFile, { force: true });
@@ -218,7 +254,7 @@ async function measureCli(capture: BenchCapture, runs: number, baseline: Measure
     try {
       run = await runChild(
         process.execPath,
-        ['--import', PRELOAD, CLI, 'analyze', '--format', 'json', capture.path],
+        ['--import', PRELOAD, CLI, 'analyze', '--format', 'json', ...extraArgs, capture.path],
         devNull,
         { ...process.env, CALICO_PCAP_BENCH_RUSAGE: rusageFile },
       );

@@ -13,8 +13,9 @@ import type { DecoderOptions } from '../../decode/decoder.js';
 import type { DecodedPacket } from '../../decode/packet.js';
 import { TUNNEL_NAMES } from '../../decode/layers.js';
 import { formatAddressWords, formatIpv4Word, formatIpv6 } from '../../analysis/address.js';
-import { PacketProcessor, type RecordInfo } from '../../analysis/pipeline.js';
+import { PacketProcessor, type PacketSelector, type RecordInfo } from '../../analysis/pipeline.js';
 import { ISSUES, Severity } from '../../issues.js';
+import type { FilterSummary } from '../../analysis/analyzer.js';
 import { isoTime } from '../../capture/time.js';
 import { TOOL_VERSION } from '../../version.js';
 import type { ClusterModel } from '../../model/cluster.js';
@@ -53,6 +54,8 @@ export interface CorrelateOptions extends DecoderOptions {
   model: ClusterModel | null;
   /** Called for every matched or lost packet (ndjson), as they are judged. */
   onPacket?: (p: CorrelatedPacket) => void;
+  /** -Y/--where: a sighting the filter rejects is ignored (not counted, not followed). */
+  where?: PacketSelector;
 }
 
 /** An outer address as one number: IPv4 as its uint32, IPv6 as 2^32 and up (see addressKey). */
@@ -209,6 +212,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     try {
       opened = await openSource(input.file);
       s.reader = await CaptureReader.open(opened.source, s.processor.analyzer);
+      s.processor.interfaces = s.reader.allInterfaces;
     } catch (err) {
       await opened?.source.close().catch(() => {});
       // Name the file: several are read together.
@@ -617,6 +621,7 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
   if (forced > 0) warnings.push(`${forced} inner packets were sent toward a capture that had not started yet, more than --window-packets ${windowPackets} could wait for: they were taken as sent before that capture ran, and not judged`);
   if (notCovered > 0) warnings.push(`${notCovered} inner packets were sent toward a node at a moment its capture did not cover (${shared ? 'captures that do not overlap in time' : '--own-span'}): they are neither matched nor lost (notCovered)`);
   const decapsulationDropped = decapList.reduce((n, d) => n + d.dropped, 0);
+  const filter = options.where ? sumFilters(options.where.expression, streams.map((s) => s.processor.analyzer.filterSummary()!)) : undefined;
   return {
     schema: CORRELATE_SCHEMA_VERSION,
     tool: { name: 'calico-pcap', version: TOOL_VERSION },
@@ -632,7 +637,14 @@ export async function correlate(inputs: CorrelateInput[], options: CorrelateOpti
     pairs: pairList,
     decapsulation: decapList,
     warnings,
+    ...(filter ? { filter } : {}),
   };
+}
+
+/** The filter section of the correlation: the packets of all captures. */
+function sumFilters(expression: string, summaries: FilterSummary[]): FilterSummary {
+  const sum = (k: 'packetsRead' | 'packetsPassed' | 'packetsFilteredOut') => summaries.reduce((n, f) => n + f[k], 0);
+  return { expression, packetsRead: sum('packetsRead'), packetsPassed: sum('packetsPassed'), packetsFilteredOut: sum('packetsFilteredOut') };
 }
 
 /** Four bytes as a signed 32-bit word (a small integer to V8, where an unsigned one may not be). */

@@ -2,6 +2,7 @@
 // across captures taken at the same time on several nodes and interfaces. A contract, like the
 // analysis document: documented in docs/correlate.md, versioned by `schema`.
 import type { IssueRecord } from '../../issues.js';
+import type { FilterSummary } from '../../analysis/analyzer.js';
 
 export const CORRELATE_SCHEMA_VERSION = 1;
 
@@ -108,4 +109,6 @@ export interface CorrelateDocument {
   decapsulation: DecapsulationCheck[];
   /** Always includes the clock warning when latencies are reported. */
   warnings: string[];
+  /** With -Y/--where only: the expression, and packets read and selected over all captures. */
+  filter?: FilterSummary;
 }
