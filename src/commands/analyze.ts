@@ -11,6 +11,8 @@ import { renderCsv } from '../report/csv.js';
 import { packetLine } from '../report/ndjson.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
+import { commandReadControl } from './read-control.js';
+import { interruptedLine } from './interrupt.js';
 import { captureErrorLine, colorWanted, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
 export interface AnalyzeOptions {
@@ -27,19 +29,24 @@ export interface AnalyzeOptions {
 export async function readCapture(capture: string, opts: AnalyzeOptions, io: CliIo, out: Output, ports: DecoderPorts = { vxlanPorts: opts.vxlanPort, wireguardPorts: [] }): Promise<CaptureRun | number> {
   const ndjson = opts.format === 'ndjson';
   let run: CaptureRun;
+  // Ctrl-C, the progress line (not over ndjson streaming to the same terminal), stdout backpressure.
+  const reading = commandReadControl(capture, !(ndjson && io.isTTY));
   try {
     run = await analyzeCapture(
       capture,
       { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth },
       ndjson ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet)) + '\n') : undefined,
+      reading.control,
     );
   } catch (err) {
+    reading.finish();
     if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
       io.stderr(captureErrorLine(capture, err));
       return EXIT_UNREADABLE;
     }
     throw err;
   }
+  reading.finish();
   // Input that was a capture, but of link types we cannot decode at all, is as good as unreadable.
   const decoder = new PacketDecoder();
   if (run.interfaces.length > 0 && !run.interfaces.some((i) => decoder.supportsLinkType(i.linktype))) {
@@ -61,6 +68,7 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
   if (a.readFault) {
     io.stderr(readStoppedLine(run.file, a.readFault, a.packets, 'analysed'));
   }
+  if (run.interrupted) io.stderr(interruptedLine(run.file, a.packets, 'analysed'));
   return EXIT_OK;
 }
 
