@@ -1,8 +1,7 @@
 // Byte sources for the capture readers: a file, standard input, or either one compressed (gzip,
 // zstd, xz: see decompress.ts). A source only moves bytes into a caller-owned buffer; it knows
 // nothing of capture formats.
-import { closeSync, constants as fsConstants, createReadStream, openSync, promises as fsp, readSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { closeSync, constants as fsConstants, createReadStream, openSync, promises as fsp, read as fsRead, readSync } from 'node:fs';
 import { constants as zlibConstants, type Gunzip } from 'node:zlib';
 import { Readable, type Transform } from 'node:stream';
 import { createDecompressor, describeDecompressFault, detectCompression, DecompressorMissingError, MAGIC_LENGTH, type Compression } from './decompress.js';
@@ -207,8 +206,8 @@ export async function openSource(path: string): Promise<OpenedSource> {
           return counted(createReadStream(path));
         };
       } else if (st.isFIFO()) {
-        // A FIFO or a pipe (`<(cmd)`): read through the event loop, never a thread-pool read that
-        // blocks until the writer sends more; Ctrl-C could not end such a read (nor the process).
+        // A FIFO or a pipe (`<(cmd)`): never a thread-pool read that blocks until the writer sends
+        // more; Ctrl-C could not end such a read (nor the process, which waits for the thread).
         // The blocking open above waited for the writer; the second, non-blocking open joins it.
         const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
         await handle.close();
@@ -284,14 +283,33 @@ function isStdinAlias(path: string): boolean {
   return path === '/dev/stdin' || path === '/dev/fd/0' || path === '/proc/self/fd/0';
 }
 
-/** A pipe descriptor as a stream read through the event loop (as Node reads a piped stdin). */
+/**
+ * A FIFO opened non-blocking, as a stream: each read returns at once (EAGAIN when the writer has
+ * sent nothing yet, then retried a few milliseconds later), so no thread-pool read is ever left
+ * blocked on it, and Ctrl-C, or the end of the command, can end the process.
+ */
 function pipeReader(fd: number): Readable {
-  try {
-    return new Socket({ fd, readable: true, writable: false });
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
+  let retryDelay = 1;
+  return new Readable({
+    highWaterMark: STREAM_CHUNK,
+    read(this: Readable, size: number) {
+      const chunk = Buffer.allocUnsafe(Math.max(size, 1 << 16));
+      fsRead(fd, chunk, 0, chunk.length, null, (err, n) => {
+        if (err && (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK')) {
+          retryDelay = Math.min(retryDelay * 2, 50);
+          setTimeout(() => this._read(size), retryDelay);
+          return;
+        }
+        if (err) return this.destroy(err);
+        retryDelay = 1;
+        this.push(n === 0 ? null : chunk.subarray(0, n));
+      });
+    },
+    destroy(err, callback) {
+      closeSync(fd);
+      callback(err);
+    },
+  });
 }
 
 /** A Readable over a ByteSource, to feed zlib. */
