@@ -203,7 +203,7 @@ export async function openSource(path: string): Promise<OpenedSource> {
         fileSize = st.size;
         reopen = () => {
           void opened.close();
-          return counted(createReadStream(path));
+          return counted(createReadStream(path, { highWaterMark: COMPRESSED_CHUNK }));
         };
       } else if (st.isFIFO()) {
         // A FIFO or a pipe (`<(cmd)`): never a thread-pool read that blocks until the writer sends
@@ -276,6 +276,13 @@ export function inputName(path: string): string {
   return path === '-' ? '<stdin>' : path;
 }
 
+/**
+ * Compressed bytes are fed to the decompressor this much at a time: libzstd and liblzma decode a
+ * whole chunk before the stream can pause, so a small chunk keeps what one chunk expands to
+ * (a highly compressible capture: a thousandfold) small.
+ */
+const COMPRESSED_CHUNK = 16 << 10;
+
 /** Pipes hand over at most 64 KiB at a time; a larger chunk lets a fast pipe fill it. */
 const STREAM_CHUNK = 1 << 20;
 
@@ -316,7 +323,7 @@ function pipeReader(fd: number): Readable {
 function streamFrom(source: ByteSource): Readable {
   return new Readable({
     async read(this: Readable) {
-      const chunk = Buffer.allocUnsafe(1 << 16);
+      const chunk = Buffer.allocUnsafe(COMPRESSED_CHUNK);
       try {
         const n = await source.read(chunk, 0, chunk.length);
         this.push(n === 0 ? null : chunk.subarray(0, n));
