@@ -15,6 +15,7 @@ import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
 import { collect, parseCount, parseModeOption, parsePort, parsePositive } from './commands/option-parsers.js';
 
 import { examplesText } from './commands/help-examples.js';
+import { readWasInterrupted } from './commands/interrupt.js';
 import { defaultIo, EXIT_OK, EXIT_UNREADABLE, internalErrorCode, installStdoutErrorHandler, safeStderr, type CliIo } from './commands/support.js';
 
 /** The cluster model options of verify and live. */
@@ -228,6 +229,9 @@ export function runProcess(): void {
   installStdoutErrorHandler();
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
+    // After Ctrl-C, a read still pending on a FIFO must not keep the process alive: exit once
+    // stdout has taken the report.
+    if (readWasInterrupted()) process.stdout.write('', () => process.exit(code));
   });
 }
 

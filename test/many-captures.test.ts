@@ -72,7 +72,18 @@ describe('analyze of several captures', () => {
     const empty = await cli(['analyze', F('cluster')]);
     expect(empty.code).toBe(2);
     expect(empty.stdout).toBe('');
-    expect(empty.stderr).toBe(`calico-pcap: ${F('cluster')}: no capture files in this directory (*.pcap, *.pcapng, *.cap, optionally .gz; not recursive: use 'DIR/**/*.pcap')\n`);
+    expect(empty.stderr).toBe(`calico-pcap: ${F('cluster')}: no capture files in this directory (*.pcap, *.pcapng, *.cap, optionally .gz, .zst or .xz; not recursive: use 'DIR/**/*.pcap')\n`);
+  });
+
+  it('a directory of compressed captures: .xz and .zst read, one refused (a 192 MiB xz dictionary) named as unreadable, exit 2, the others reported', async () => {
+    const { code, doc } = await json(['analyze', F('compressed')]);
+    expect(code).toBe(2);
+    expect(doc.captures.map((c: { capture: { file: string }; totals: { packets: number } }) => [c.capture.file, c.totals.packets]))
+      .toEqual([[F('compressed/node01-ens37.pcap.xz'), 24], [F('compressed/node01-ens37.pcap.zst'), 24]]);
+    expect(doc.unreadable).toHaveLength(1);
+    expect(doc.unreadable[0].file).toBe(F('compressed/dict-192MiB.pcap.xz'));
+    expect(doc.unreadable[0].message).toMatch(/needs more than 128 MiB to decompress/);
+    expect(doc.merged.totals.packets).toBe(48);
   });
 
   it('a quoted pattern is expanded (sorted); one that matches nothing is exit 2; each file is read once', async () => {

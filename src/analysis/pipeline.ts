@@ -3,6 +3,7 @@
 // live capture pushes packets into the same PacketProcessor, so decoding, flows, findings and
 // verdicts are one implementation.
 import { openSource } from '../capture/source.js';
+import type { Compression } from '../capture/decompress.js';
 import { CaptureReader, type CaptureFormat, type CaptureInterface } from '../capture/reader.js';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
 import { DecodedPacket } from '../decode/packet.js';
@@ -75,27 +76,59 @@ export interface CaptureRun {
   /** pcap, pcapng, or live. */
   format: CaptureFormat | 'live';
   gzip: boolean;
+  compression?: Compression | null;
   interfaces: CaptureInterface[];
   analyzer: CaptureAnalyzer;
   /** Bytes of (decompressed) capture read. */
   bytesRead: number;
   /** The read stopped early (truncated file, record length that cannot be true, strict violation). */
   endedEarly: boolean;
+  /** The read was stopped by ReadControl.signal (Ctrl-C): the run covers what was read before. */
+  interrupted?: boolean;
+}
+
+/** How far a read has come, handed to ReadControl.checkpoint. */
+export interface ReadProgress {
+  packets: number;
+  /** Bytes taken from the input: compressed bytes for compressed input. */
+  inputBytes: number;
+  /** Size of the input file (compressed size when compressed); null for a pipe. */
+  inputSize: number | null;
+}
+
+/**
+ * What a command may do to a running read (all optional; none of it runs per packet):
+ * stop it, and look in or wait between buffers of input.
+ */
+export interface ReadControl {
+  /** Aborted: reading stops; what was read is reported, and a record the stop cut is no fault. */
+  signal?: AbortSignal;
+  /**
+   * Called between buffers of input (every few MiB, or every chunk of a pipe), after a turn of
+   * the event loop (so signals and stdout errors are seen): progress, output backpressure.
+   */
+  checkpoint?: (progress: ReadProgress) => void | Promise<void>;
 }
 
 /** Reads, decodes and analyses one capture. Throws SourceOpenError / CaptureFormatError for input that is not a capture. */
-export async function analyzeCapture(path: string, options: PipelineOptions = {}, observe?: PacketObserver): Promise<CaptureRun> {
+export async function analyzeCapture(path: string, options: PipelineOptions = {}, observe?: PacketObserver, control?: ReadControl): Promise<CaptureRun> {
   const opened = await openSource(path);
+  const signal = control?.signal;
+  const interrupt = () => opened.source.interrupt?.();
+  if (signal?.aborted) interrupt();
+  signal?.addEventListener('abort', interrupt);
   const processor = new PacketProcessor(options, observe);
   const analyzer = processor.analyzer;
   let reader: CaptureReader;
   try {
     reader = await CaptureReader.open(opened.source, analyzer);
   } catch (err) {
+    signal?.removeEventListener('abort', interrupt);
     await opened.source.close().catch(() => {});
     throw err;
   }
   processor.interfaces = reader.allInterfaces;
+  const progress: ReadProgress = { packets: 0, inputBytes: 0, inputSize: opened.fileSize };
   let stoppedByStrict = false;
   try {
     outer: for (;;) {
@@ -109,18 +142,29 @@ export async function analyzeCapture(path: string, options: PipelineOptions = {}
         stoppedByStrict = true;
         break;
       }
+      if (control) {
+        // A regular file is read synchronously: give the event loop a turn (a SIGINT handler,
+        // an EPIPE on stdout) once per buffer, never per packet.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        progress.packets = analyzer.packets;
+        progress.inputBytes = opened.inputBytesRead();
+        await control.checkpoint?.(progress);
+      }
       if (!(await reader.refill())) break;
     }
   } finally {
+    signal?.removeEventListener('abort', interrupt);
     await reader.close().catch(() => {});
   }
   return {
     file: opened.displayName,
     format: reader.format,
     gzip: opened.gzip,
+    compression: opened.compression,
     interfaces: reader.allInterfaces,
     analyzer,
     bytesRead: reader.bytesRead,
     endedEarly: reader.endedEarly || stoppedByStrict,
+    interrupted: opened.source.interrupted ?? false,
   };
 }

@@ -627,6 +627,8 @@ export class CaptureReader {
   private finishAtEof(): void {
     if (this.done) return;
     this.done = true;
+    // Stopped by the user (Ctrl-C): a record the stop cut is not a fault of the input.
+    if (this.source.interrupted) return;
     const fault = this.source.endFault;
     if (fault) {
       // The input itself ended on a fault (gzip cut short, read error): say so, with where the

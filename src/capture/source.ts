@@ -1,8 +1,10 @@
-// Byte sources for the capture readers: a file, standard input, or either one gzip-compressed.
-// A source only moves bytes into a caller-owned buffer; it knows nothing of capture formats.
-import { createReadStream, promises as fsp, readSync } from 'node:fs';
-import { constants as zlibConstants, createGunzip } from 'node:zlib';
-import { Readable } from 'node:stream';
+// Byte sources for the capture readers: a file, standard input, or either one compressed (gzip,
+// zstd, xz: see decompress.ts). A source only moves bytes into a caller-owned buffer; it knows
+// nothing of capture formats.
+import { closeSync, constants as fsConstants, createReadStream, openSync, promises as fsp, read as fsRead, readSync } from 'node:fs';
+import { constants as zlibConstants, type Gunzip } from 'node:zlib';
+import { Readable, type Transform } from 'node:stream';
+import { createDecompressor, describeDecompressFault, detectCompression, DecompressorMissingError, MAGIC_LENGTH, type Compression } from './decompress.js';
 
 export interface ByteSource {
   /** Total bytes when known in advance (a regular file), so small inputs get a small window. */
@@ -14,6 +16,13 @@ export interface ByteSource {
    * compressed data, a read error): read() then resolves 0, so what came before is still analysed.
    */
   readonly endFault?: string | null;
+  /**
+   * Set once interrupt() was called: the input ended because the user stopped the read (Ctrl-C),
+   * so bytes left of a record are not a fault.
+   */
+  readonly interrupted?: boolean;
+  /** Stops the read: bytes already received are still handed over, then read() resolves 0. */
+  interrupt?(): void;
   close(): Promise<void>;
 }
 
@@ -22,9 +31,14 @@ export interface ByteSource {
  * page cache a 4 MiB read is a memcpy, and a thread-pool hop per read measured slower (idle time).
  */
 class FileSource implements ByteSource {
-  private position = 0;
+  position = 0;
+  interrupted = false;
   constructor(private readonly handle: fsp.FileHandle, readonly sizeHint: number) {}
+  interrupt(): void {
+    this.interrupted = true;
+  }
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    if (this.interrupted) return 0;
     const bytesRead = readSync(this.handle.fd, target, offset, length, this.position);
     this.position += bytesRead;
     return bytesRead;
@@ -46,8 +60,12 @@ class StreamSource implements ByteSource {
   private ended = false;
   private wake: (() => void) | null = null;
   endFault: string | null = null;
-  /** `upstream`: a stream feeding this one (the compressed bytes under gunzip), closed with it. */
-  constructor(private readonly stream: Readable, private readonly upstream?: Readable) {
+  interrupted = false;
+  /**
+   * `upstream`: a stream feeding this one (the compressed bytes under a decompressor), closed
+   * with it; `describeFault` words an error of the stream.
+   */
+  constructor(private readonly stream: Readable, private readonly upstream?: Readable, private readonly describeFault: (err: unknown) => string = describeReadError) {
     stream.on('data', (chunk: Buffer) => {
       this.queue.push(chunk);
       this.queuedBytes += chunk.length;
@@ -60,7 +78,7 @@ class StreamSource implements ByteSource {
     });
     stream.on('error', (err) => {
       // Lax, like a capture cut short: end here and say why; what was read is still reported.
-      this.endFault ??= describeStreamFault(err);
+      if (!this.interrupted) this.endFault ??= this.describeFault(err);
       this.ended = true;
       this.notify();
     });
@@ -73,6 +91,14 @@ class StreamSource implements ByteSource {
     const wake = this.wake;
     this.wake = null;
     wake?.();
+  }
+  interrupt(): void {
+    // What was already received is still read; nothing more is taken from the stream.
+    this.interrupted = true;
+    this.ended = true;
+    this.stream.pause();
+    this.upstream?.pause();
+    this.notify();
   }
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
     // Wait for a chunk only when nothing is queued: the reader decodes what it has meanwhile.
@@ -112,6 +138,12 @@ class PrefixedSource implements ByteSource {
   get endFault(): string | null {
     return this.rest.endFault ?? null;
   }
+  get interrupted(): boolean {
+    return this.rest.interrupted ?? false;
+  }
+  interrupt(): void {
+    this.rest.interrupt?.();
+  }
   async read(target: Uint8Array, offset: number, length: number): Promise<number> {
     if (this.prefix.length > 0) {
       const n = Math.min(length, this.prefix.length);
@@ -130,26 +162,35 @@ export interface OpenedSource {
   source: ByteSource;
   /** How the input was named to the user: the path, or "<stdin>". */
   displayName: string;
+  /** The input is gzip-compressed (kept for the document's capture.gzip). */
   gzip: boolean;
+  compression: Compression | null;
+  /** Bytes of the input file when it is a regular file (compressed bytes when compressed), else null. */
+  fileSize: number | null;
+  /** Bytes taken from the input so far: compressed bytes for compressed input (for progress). */
+  inputBytesRead(): number;
 }
 
 export class SourceOpenError extends Error {}
 
-const GZIP_MAGIC_0 = 0x1f;
-const GZIP_MAGIC_1 = 0x8b;
-
 /**
- * Opens a path, or `-` for standard input, and transparently gunzips input that starts with the
- * gzip magic. A path that is not a regular file (a FIFO, `<(cat x)`, /dev/stdin, a device) is
- * read as a stream: it cannot be read at a position, nor reopened to read the magic again.
+ * Opens a path, or `-` for standard input, and transparently decompresses input that starts with
+ * the gzip, zstd or xz magic. A path that is not a regular file (a FIFO, `<(cat x)`, /dev/stdin,
+ * a device) is read as a stream: it cannot be read at a position, nor reopened to read the magic
+ * again.
  */
 export async function openSource(path: string): Promise<OpenedSource> {
   const displayName = inputName(path);
   let raw: ByteSource;
-  // For a regular file: a fresh stream from its start, to feed zlib once the magic is seen.
+  let fileSize: number | null = null;
+  let file: FileSource | null = null;
+  // Counts bytes of a stream input as they arrive (the file position for a regular file).
+  let streamed = 0;
+  const counted = (stream: Readable): Readable => stream.on('data', (chunk: Buffer) => void (streamed += chunk.length));
+  // For a regular file: a fresh stream from its start, to feed the decompressor once the magic is seen.
   let reopen: (() => Readable) | null = null;
   if (path === '-') {
-    raw = new StreamSource(process.stdin);
+    raw = new StreamSource(counted(process.stdin));
   } else {
     let handle: fsp.FileHandle | undefined;
     try {
@@ -157,51 +198,90 @@ export async function openSource(path: string): Promise<OpenedSource> {
       const st = await handle.stat();
       if (st.isDirectory()) throw new SourceOpenError('is a directory');
       if (st.isFile()) {
-        const file = handle;
-        raw = new FileSource(file, st.size);
+        const opened = handle;
+        raw = file = new FileSource(opened, st.size);
+        fileSize = st.size;
         reopen = () => {
-          void file.close();
-          return createReadStream(path);
+          void opened.close();
+          return counted(createReadStream(path, { highWaterMark: COMPRESSED_CHUNK }));
         };
+      } else if (st.isFIFO()) {
+        // A FIFO or a pipe (`<(cmd)`): never a thread-pool read that blocks until the writer sends
+        // more; Ctrl-C could not end such a read (nor the process, which waits for the thread).
+        // The blocking open above waited for the writer; the second, non-blocking open joins it.
+        const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+        await handle.close();
+        handle = undefined;
+        raw = new StreamSource(counted(pipeReader(fd)));
       } else {
-        raw = new StreamSource(handle.createReadStream({ highWaterMark: STREAM_CHUNK }));
+        raw = new StreamSource(counted(handle.createReadStream({ highWaterMark: STREAM_CHUNK })));
       }
     } catch (err) {
       await handle?.close().catch(() => {});
       // /dev/stdin when standard input is a socket (as Node's own child processes get it)
       // cannot be opened again: read the descriptor this process already has.
-      if (isStdinAlias(path) && (err as NodeJS.ErrnoException)?.code === 'ENXIO') raw = new StreamSource(process.stdin);
+      if (isStdinAlias(path) && (err as NodeJS.ErrnoException)?.code === 'ENXIO') raw = new StreamSource(counted(process.stdin));
       else if (err instanceof SourceOpenError) throw err;
       else throw new SourceOpenError(describeFsError(err));
     }
   }
 
-  const magic = new Uint8Array(2);
+  const magic = new Uint8Array(MAGIC_LENGTH);
   let got = 0;
-  while (got < 2) {
-    const n = await raw.read(magic, got, 2 - got);
+  while (got < MAGIC_LENGTH) {
+    const n = await raw.read(magic, got, MAGIC_LENGTH - got);
     if (n === 0) break;
     got += n;
   }
-  if (got === 2 && magic[0] === GZIP_MAGIC_0 && magic[1] === GZIP_MAGIC_1) {
-    // Re-read from the start through zlib: reopen a regular file, put the magic back otherwise.
-    const compressed = reopen ? reopen() : streamFrom(new PrefixedSource(magic, raw));
-    const gunzip = createGunzip();
-    compressed.on('error', (e) => gunzip.destroy(e));
+  const compression = detectCompression(magic, got);
+  if (compression === null) {
+    const plainFile = file;
+    return {
+      source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false, compression, fileSize,
+      inputBytesRead: () => (plainFile ? plainFile.position : streamed),
+    };
+  }
+  let decompressor: Transform;
+  try {
+    decompressor = createDecompressor(compression);
+  } catch (err) {
+    await raw.close().catch(() => {});
+    if (err instanceof DecompressorMissingError) throw new SourceOpenError(err.message);
+    throw err;
+  }
+  // Re-read from the start through the decompressor: reopen a regular file, put the magic back otherwise.
+  if (reopen) streamed = 0;
+  const compressed = reopen ? reopen() : streamFrom(new PrefixedSource(magic.subarray(0, got), raw));
+  compressed.on('error', (e) => decompressor.destroy(e));
+  if (compression === 'gzip') {
     // Not pipe(): at the end of the compressed bytes, a sync flush first hands over everything
     // decompressed so far, then end() checks the trailer. Ended at once, zlib drops that output
     // when the file was cut short ("unexpected end of file").
+    const gunzip = decompressor as Gunzip;
     compressed.pipe(gunzip, { end: false });
     compressed.on('end', () => gunzip.flush(zlibConstants.Z_SYNC_FLUSH, () => gunzip.end()));
-    return { source: new StreamSource(gunzip, compressed), displayName, gzip: true };
+  } else {
+    // libzstd and liblzma hand over each block as it is decoded: what preceded a cut is kept.
+    compressed.pipe(decompressor);
   }
-  return { source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false };
+  return {
+    source: new StreamSource(decompressor, compressed, (err) => describeDecompressFault(compression, err)),
+    displayName, gzip: compression === 'gzip', compression, fileSize,
+    inputBytesRead: () => streamed,
+  };
 }
 
 /** How an input path is named to the user: `-` is "<stdin>". */
 export function inputName(path: string): string {
   return path === '-' ? '<stdin>' : path;
 }
+
+/**
+ * Compressed bytes are fed to the decompressor this much at a time: libzstd and liblzma decode a
+ * whole chunk before the stream can pause, so a small chunk keeps what one chunk expands to
+ * (a highly compressible capture: a thousandfold) small.
+ */
+const COMPRESSED_CHUNK = 16 << 10;
 
 /** Pipes hand over at most 64 KiB at a time; a larger chunk lets a fast pipe fill it. */
 const STREAM_CHUNK = 1 << 20;
@@ -210,11 +290,40 @@ function isStdinAlias(path: string): boolean {
   return path === '/dev/stdin' || path === '/dev/fd/0' || path === '/proc/self/fd/0';
 }
 
+/**
+ * A FIFO opened non-blocking, as a stream: each read returns at once (EAGAIN when the writer has
+ * sent nothing yet, then retried a few milliseconds later), so no thread-pool read is ever left
+ * blocked on it, and Ctrl-C, or the end of the command, can end the process.
+ */
+function pipeReader(fd: number): Readable {
+  let retryDelay = 1;
+  return new Readable({
+    highWaterMark: STREAM_CHUNK,
+    read(this: Readable, size: number) {
+      const chunk = Buffer.allocUnsafe(Math.max(size, 1 << 16));
+      fsRead(fd, chunk, 0, chunk.length, null, (err, n) => {
+        if (err && (err.code === 'EAGAIN' || err.code === 'EWOULDBLOCK')) {
+          retryDelay = Math.min(retryDelay * 2, 50);
+          setTimeout(() => this._read(size), retryDelay);
+          return;
+        }
+        if (err) return this.destroy(err);
+        retryDelay = 1;
+        this.push(n === 0 ? null : chunk.subarray(0, n));
+      });
+    },
+    destroy(err, callback) {
+      closeSync(fd);
+      callback(err);
+    },
+  });
+}
+
 /** A Readable over a ByteSource, to feed zlib. */
 function streamFrom(source: ByteSource): Readable {
   return new Readable({
     async read(this: Readable) {
-      const chunk = Buffer.allocUnsafe(1 << 16);
+      const chunk = Buffer.allocUnsafe(COMPRESSED_CHUNK);
       try {
         const n = await source.read(chunk, 0, chunk.length);
         this.push(n === 0 ? null : chunk.subarray(0, n));
@@ -225,13 +334,9 @@ function streamFrom(source: ByteSource): Readable {
   });
 }
 
-/** Why a stream ended early, in the words of a one-line message. */
-function describeStreamFault(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  // zlib: Z_BUF_ERROR is "unexpected end of file", a gzip file cut short (an interrupted copy).
-  if (e?.code === 'Z_BUF_ERROR') return 'the gzip stream ends early (the file was cut short)';
-  if (typeof e?.code === 'string' && e.code.startsWith('Z_')) return `the gzip data is corrupt (${e.message})`;
-  return `read error: ${e?.message ?? String(err)}`;
+/** Why an uncompressed stream ended early, in the words of a one-line message. */
+function describeReadError(err: unknown): string {
+  return `read error: ${(err as Error)?.message ?? String(err)}`;
 }
 
 function describeFsError(err: unknown): string {

@@ -20,6 +20,9 @@ import type { PacketFilter } from '../filter/compile.js';
 import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import type { PodNames } from '../report/pod-names.js';
+import { commandReadControl } from './read-control.js';
+import { interruptedLine } from './interrupt.js';
+import { readWasInterrupted } from './interrupt.js';
 import { captureErrorLine, colorWanted, EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, issueLine, Output, readStoppedLine, type CliIo } from './support.js';
 
 export interface AnalyzeOptions extends PodOptions {
@@ -52,6 +55,8 @@ export async function readCapture(capture: string, opts: AnalyzeOptions, io: Cli
   // ndjson per packet streams as it reads; with several captures each line names its capture (tag).
   const ndjson = opts.format === 'ndjson' && opts.per !== 'flow';
   let run: CaptureRun;
+  // Ctrl-C, the progress line (not over ndjson streaming to the same terminal), stdout backpressure.
+  const reading = commandReadControl(capture, !(ndjson && io.isTTY));
   try {
     run = await analyzeCapture(
       capture,
@@ -59,14 +64,17 @@ export async function readCapture(capture: string, opts: AnalyzeOptions, io: Cli
       !ndjson ? undefined
         : tag === undefined ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet, names)) + '\n')
           : (reader, packet) => out.push(JSON.stringify({ capture: tag, ...packetLine(reader, packet, names) }) + '\n'),
+      reading.control,
     );
   } catch (err) {
+    reading.finish();
     if (err instanceof SourceOpenError || err instanceof CaptureFormatError) {
       io.stderr(captureErrorLine(capture, err));
       return EXIT_UNREADABLE;
     }
     throw err;
   }
+  reading.finish();
   // Input that was a capture, but of link types we cannot decode at all, is as good as unreadable.
   const decoder = new PacketDecoder();
   if (run.interfaces.length > 0 && !run.interfaces.some((i) => decoder.supportsLinkType(i.linktype))) {
@@ -88,6 +96,7 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
   if (a.readFault) {
     io.stderr(readStoppedLine(run.file, a.readFault, a.packets, 'analysed'));
   }
+  if (run.interrupted) io.stderr(interruptedLine(run.file, a.packets, 'analysed'));
   return EXIT_OK;
 }
 
@@ -154,7 +163,12 @@ export async function runAnalyze(args: readonly string[], opts: AnalyzeOptions, 
   const docs: AnalysisDocument[] = [];
   const unreadable: UnreadableCapture[] = [];
   const codes: number[] = [];
-  for (const spec of specs) {
+  for (const [i, spec] of specs.entries()) {
+    // Ctrl-C stops the whole run: the report covers the captures read so far.
+    if (readWasInterrupted()) {
+      io.stderr(`calico-pcap: interrupted (SIGINT): ${specs.length - i} of ${specs.length} captures not read\n`);
+      break;
+    }
     // The line readCapture prints for an unreadable capture is also kept for the document.
     let said = '';
     const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };

@@ -17,10 +17,10 @@ export class CaptureListError extends Error {}
 
 /**
  * What a directory contributes: the formats the readers take (pcap, pcapng; .cap as tcpdump and
- * Wireshark also name them), optionally gzip-compressed as the source reads them (.gz).
- * Other files (notes, expectations, .zst or .xz archives the reader cannot open) are left alone.
+ * Wireshark also name them), optionally compressed as the source reads them (.gz, .zst, .xz).
+ * Other files (notes, expectations, cluster models) are left alone.
  */
-export const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\.gz)?$/i;
+export const CAPTURE_FILE = /\.(pcap|pcapng|cap)(\.gz|\.zst|\.xz)?$/i;
 
 function isDirectory(path: string): boolean | null {
   try {
@@ -66,7 +66,7 @@ export async function resolveCaptures(args: readonly string[]): Promise<CaptureS
     const dir = isDirectory(file);
     if (dir === true) {
       const files = directoryCaptures(file);
-      if (files.length === 0) throw new CaptureListError(`${file}: no capture files in this directory (*.pcap, *.pcapng, *.cap, optionally .gz; not recursive: use 'DIR/**/*.pcap')`);
+      if (files.length === 0) throw new CaptureListError(`${file}: no capture files in this directory (*.pcap, *.pcapng, *.cap, optionally .gz, .zst or .xz; not recursive: use 'DIR/**/*.pcap')`);
       list.push(...files.map((f) => ({ file: f, node })));
     } else if (dir === null && isDynamicPattern(file)) {
       const files = await patternCaptures(file);

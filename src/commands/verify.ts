@@ -18,6 +18,7 @@ import { whereFilter } from './where.js';
 import type { PacketFilter } from '../filter/compile.js';
 import type { PodNames } from '../report/pod-names.js';
 import { documentOf } from './verdict.js';
+import { readWasInterrupted } from './interrupt.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, colorWanted, type CliIo } from './support.js';
 
 export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
@@ -138,7 +139,12 @@ async function verifyMany(specs: CaptureSpec[], model: ClusterModel, opts: Verif
   const unreadable: UnreadableCapture[] = [];
   const codes: number[] = [];
   const verdicts: { file: string; result: Result; hint: string | null }[] = [];
-  for (const spec of specs) {
+  for (const [i, spec] of specs.entries()) {
+    // Ctrl-C stops the whole run: the report covers the captures read so far.
+    if (readWasInterrupted()) {
+      io.stderr(`calico-pcap: interrupted (SIGINT): ${specs.length - i} of ${specs.length} captures not read\n`);
+      break;
+    }
     let said = '';
     const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
     const run = await readCapture(spec.file, { ...opts, format: 'json' }, noting, out, decoderPorts(opts.vxlanPort, model), undefined, names, where);
