@@ -12,7 +12,7 @@ import { runCorrelateCommand, type CorrelateCommandOptions } from './commands/co
 import { runReportCommand, type ReportCommandOptions } from './commands/report.js';
 import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
 import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
-import { collect, parseCount, parseModeOption, parsePort, parsePositive } from './commands/option-parsers.js';
+import { collect, parseCount, parseModeOption, parsePort, parsePositive, parseTimeOption } from './commands/option-parsers.js';
 
 import { examplesText } from './commands/help-examples.js';
 import { readWasInterrupted } from './commands/interrupt.js';
@@ -64,6 +64,9 @@ function addCaptureOptions(cmd: Command, formats: string[]): Command {
     .addOption(shared.read())
     .addOption(shared.where())
     .addOption(shared.fileFilter())
+    .option('--since <time>', 'only packets at or after this time: RFC 3339 (2026-11-25T10:26:00Z) or an offset from the first packet (30s, 2m)', parseTimeOption)
+    .option('--until <time>', 'only packets at or before this time: RFC 3339, or an offset from the first packet', parseTimeOption)
+    .option('-c, --count <n>', 'read at most this many packets of each capture, as tcpdump -r and tshark -r take -c', parsePositive(Number.MAX_SAFE_INTEGER))
     .addOption(shared.vxlanPort())
     .option('--strict', 'stop at the first malformed packet or file fault with exit code 1')
     .addOption(shared.maxFlows())

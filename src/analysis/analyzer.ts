@@ -1,6 +1,7 @@
 // Per-capture analysis: feeds decoded packets into the flow table and keeps the counters and
 // issues the reports need. It is also the IssueSink of the reader, so file faults and packet
 // faults are counted the same way.
+import type { CaptureSlice } from './slice.js';
 import { issueRecord, ISSUES, Severity, type IssueRecord, type IssueSink } from '../issues.js';
 import type { DecodedPacket } from '../decode/packet.js';
 import { FlowTable, pointWord } from './flows.js';
@@ -55,6 +56,8 @@ export class CaptureAnalyzer implements IssueSink {
 
   /** The -Y/--where expression of the run, or null; packets it rejected are counted here only. */
   readonly where: string | null;
+  /** --since/--until/-c of this capture, or null (set by the PacketProcessor). */
+  slice: CaptureSlice | null = null;
   filteredOut = 0;
 
   private readonly strict: boolean;

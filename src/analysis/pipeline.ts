@@ -7,9 +7,12 @@ import type { Compression } from '../capture/decompress.js';
 import { CaptureReader, type CaptureFormat, type CaptureInterface } from '../capture/reader.js';
 import { PacketDecoder, type DecoderOptions } from '../decode/decoder.js';
 import { DecodedPacket } from '../decode/packet.js';
+import { CaptureSlice, type SliceOptions } from './slice.js';
 import { CaptureAnalyzer, type AnalyzerOptions } from './analyzer.js';
 
 export interface PipelineOptions extends DecoderOptions, AnalyzerOptions {
+  /** --since, --until, -c: the records looked at (files only). */
+  slice?: SliceOptions;
   /** -Y/--where: only packets it selects are counted, analysed and observed (src/filter). */
   where?: PacketSelector;
 }
@@ -50,24 +53,38 @@ export class PacketProcessor {
   /** The capture's interfaces (the reader's list, which grows): a filter on `iface` reads their names. */
   interfaces: readonly { name?: string }[] = [];
 
+  /** --since/--until/-c, or null (one null test per packet). */
+  private readonly slice: CaptureSlice | null;
+  /** The read reached -c: stop reading (not a fault). */
+  countReached = false;
+
   constructor(options: PipelineOptions, private readonly observe?: PacketObserver) {
     this.analyzer = new CaptureAnalyzer(options);
+    this.slice = options.slice ? new CaptureSlice(options.slice) : null;
+    this.analyzer.slice = this.slice;
     this.decoder = new PacketDecoder(options);
     this.accept = options.where ? options.where.forCapture({ interfaceName: (i) => this.interfaces[i]?.name ?? null }) : null;
   }
 
-  /** Decodes and counts the packet at bytes[offset, offset + record.caplen); false once --strict was violated. */
+  /** Decodes and counts the packet at bytes[offset, offset + record.caplen); false once --strict was violated or -c reached. */
   process(record: RecordInfo, bytes: Uint8Array, view: DataView, offset: number, fileOffset: number, linktype: number): boolean {
+    const slice = this.slice;
+    if (slice !== null) {
+      // Time is known without decoding: a record outside the window costs one comparison.
+      const inside = slice.accepts(record.tsSec, record.tsNsec);
+      if (slice.atLimit) this.countReached = true;
+      if (!inside) return !this.countReached;
+    }
     const packet = this.packet;
     this.decoder.decode(packet, bytes, view, offset, record.caplen, record.origLen, linktype);
     if (this.accept !== null && !this.accept(packet, record.interfaceIndex ?? record.interfaceId, record.direction ?? 0)) {
       this.analyzer.filteredOut++;
-      return this.analyzer.strictViolation === null;
+      return this.analyzer.strictViolation === null && !this.countReached;
     }
     this.analyzer.add(packet, record.packetNumber, fileOffset, record.tsSec, record.tsNsec,
       record.interfaceIndex ?? record.interfaceId, linktype, record.direction ?? 0);
     if (this.observe) this.observe(record, packet);
-    return this.analyzer.strictViolation === null;
+    return this.analyzer.strictViolation === null && !this.countReached;
   }
 }
 
@@ -134,7 +151,8 @@ export async function analyzeCapture(path: string, options: PipelineOptions = {}
     outer: for (;;) {
       while (reader.next()) {
         if (!processor.process(reader, reader.bytes, reader.view, reader.dataOffset, reader.dataFileOffset, reader.linktype)) {
-          stoppedByStrict = true;
+          // -c reached is the end the user asked for; anything else is a --strict stop.
+          stoppedByStrict = analyzer.strictViolation !== null || !processor.countReached;
           break outer;
         }
       }

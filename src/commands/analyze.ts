@@ -17,6 +17,7 @@ import { CaptureListError, resolveCaptures, type CaptureSpec } from './capture-l
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
 import type { DecoderPorts } from './model-options.js';
 import type { PacketFilter } from '../filter/compile.js';
+import type { SliceOptions, TimeBound } from '../analysis/slice.js';
 import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import type { PodNames } from '../report/pod-names.js';
@@ -41,6 +42,10 @@ export interface AnalyzeOptions extends PodOptions {
   per?: 'packet' | 'flow';
   /** -Y/--where EXPR (docs/filter.md). */
   where?: string;
+  /** --since, --until, -c: the records of each capture looked at. */
+  since?: TimeBound;
+  until?: TimeBound;
+  count?: number;
 }
 
 /** Flows a table shows on a terminal unless --top says otherwise. */
@@ -60,7 +65,7 @@ export async function readCapture(capture: string, opts: AnalyzeOptions, io: Cli
   try {
     run = await analyzeCapture(
       capture,
-      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined },
+      { ...ports, strict: opts.strict, maxFlows: opts.maxFlows, maxTunnelDepth: opts.maxTunnelDepth, where: where ?? undefined, slice: sliceOf(opts) },
       !ndjson ? undefined
         : tag === undefined ? (reader, packet) => out.push(JSON.stringify(packetLine(reader, packet, names)) + '\n')
           : (reader, packet) => out.push(JSON.stringify({ capture: tag, ...packetLine(reader, packet, names) }) + '\n'),
@@ -84,6 +89,12 @@ export async function readCapture(capture: string, opts: AnalyzeOptions, io: Cli
     return EXIT_UNREADABLE;
   }
   return run;
+}
+
+/** --since/--until/-c as the pipeline takes them; undefined when none was given (no cost per packet). */
+function sliceOf(opts: AnalyzeOptions): SliceOptions | undefined {
+  if (opts.since === undefined && opts.until === undefined && opts.count === undefined) return undefined;
+  return { since: opts.since, until: opts.until, count: opts.count };
 }
 
 /** Exit code and stderr line for how the read ended (strict violation, or a fault in lax mode). */

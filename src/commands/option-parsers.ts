@@ -2,6 +2,7 @@
 // commander's one-line usage error (exit 2).
 import { InvalidArgumentError } from 'commander';
 import { isEncapMode } from './model-options.js';
+import { parseTimeBound, type TimeBound } from '../analysis/slice.js';
 
 export function parsePort(value: string, previous: number[]): number[] {
   const port = Number(value);
@@ -31,4 +32,11 @@ export function parseCount(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number (0 for all)');
   return n;
+}
+
+/** --since / --until: an RFC 3339 instant, or an offset from the capture's first packet. */
+export function parseTimeOption(value: string): TimeBound {
+  const bound = parseTimeBound(value);
+  if (bound === null) throw new InvalidArgumentError('expected an RFC 3339 time (2026-11-25T10:26:00Z, 2026-11-25T11:26:00.5+01:00) or an offset from the first packet (30s, +1.5s, 500ms, 2m, 1h)');
+  return bound;
 }

@@ -1,5 +1,6 @@
 // The versioned JSON document (`--format json`): what scripts and CI jobs read. Field names are
 // a contract documented in docs/analyze.md; bump SCHEMA_VERSION for any incompatible change.
+import type { SliceSummary } from '../analysis/slice.js';
 import { ISSUES } from '../issues.js';
 import { linkTypeName } from '../decode/dispatch.js';
 import { encapsulationName, etherTypeName, protocolName } from '../decode/layers.js';
@@ -161,6 +162,8 @@ export interface AnalysisDocument {
   };
   /** With -Y/--where only: the expression and the packets read, selected and filtered out (totals count the selected ones). */
   filter?: FilterSummary;
+  /** With --since, --until or -c only: the slice asked for and the records it kept out (totals count the records inside). */
+  slice?: SliceSummary;
   /** Only with --pods: where the pod names of flows[].inner came from. */
   pods?: PodsSection;
 }
@@ -227,6 +230,7 @@ export function buildDocument(run: CaptureRun, records: readonly FlowRecord[] = 
     flows,
     issues: { counts, records: a.issueRecords, recordsTruncated: issueTotal > a.issueRecords.length },
     ...(a.where !== null ? { filter: a.filterSummary()! } : {}),
+    ...(a.slice !== null ? { slice: a.slice.summary() } : {}),
     ...(names === null ? {} : { pods: names.section() }),
   };
 }

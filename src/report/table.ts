@@ -51,6 +51,11 @@ function countsLine(t: AnalysisDocument['totals'], encapsulations: AnalysisDocum
 function summaryLines(doc: Omit<AnalysisDocument, 'schema' | 'tool' | 'flows'>, indent: string): string[] {
   const t = doc.totals;
   const lines: string[] = [];
+  if (doc.slice) {
+    const s = doc.slice;
+    const asked = [s.since !== null ? `--since ${safe(s.since)}` : '', s.until !== null ? `--until ${safe(s.until)}` : '', s.count !== null ? `-c ${s.count}` : ''].filter(Boolean).join(' ');
+    lines.push(`${asked}: ${s.packetsRead - s.packetsOutside} of ${s.packetsRead} packets read in the slice${s.stoppedByCount ? ', the read stopped at the count' : ''}`);
+  }
   if (doc.filter) lines.push(`-Y ${safe(doc.filter.expression)}: ${doc.filter.packetsPassed} of ${doc.filter.packetsRead} packets selected, ${doc.filter.packetsFilteredOut} filtered out`);
   if (t.fragments) lines.push(`${t.fragments} IP fragments (not reassembled)`);
   if (t.badChecksums) lines.push(`${t.badChecksums} bad checksums (IPv4 header or tunnel UDP): corrupted on the way, receivers drop these`);
