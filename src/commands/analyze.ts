@@ -111,6 +111,32 @@ export function finishRead(run: CaptureRun, io: CliIo): number {
   return EXIT_OK;
 }
 
+/**
+ * Reads the captures one after the other, yielding each run that could be read. One that could
+ * not is kept in `unreadable` (with the line said about it) and its exit code in `codes`; Ctrl-C
+ * stops the whole run, and the report covers the captures read so far.
+ */
+export async function* eachCapture(
+  specs: readonly CaptureSpec[], io: CliIo, read: (spec: CaptureSpec, noting: CliIo) => Promise<CaptureRun | number>,
+  unreadable: UnreadableCapture[], codes: number[],
+): AsyncGenerator<{ spec: CaptureSpec; run: CaptureRun }> {
+  for (const [i, spec] of specs.entries()) {
+    if (readWasInterrupted()) {
+      io.stderr(`calico-pcap: interrupted (SIGINT): ${specs.length - i} of ${specs.length} captures not read\n`);
+      return;
+    }
+    let said = '';
+    const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
+    const run = await read(spec, noting);
+    if (typeof run === 'number') {
+      codes.push(run);
+      unreadable.push({ file: spec.file, message: said.replace(/^calico-pcap: /, '').trim() });
+      continue;
+    }
+    yield { spec, run };
+  }
+}
+
 /** The exit code of several outcomes: unreadable or bad usage (2) over a violation (1) over inconclusive (4) over 0. */
 export function worstExit(codes: readonly number[]): number {
   for (const c of [EXIT_UNREADABLE, EXIT_VIOLATION, EXIT_INCONCLUSIVE]) if (codes.includes(c)) return c;
@@ -174,21 +200,8 @@ export async function runAnalyze(args: readonly string[], opts: AnalyzeOptions, 
   const docs: AnalysisDocument[] = [];
   const unreadable: UnreadableCapture[] = [];
   const codes: number[] = [];
-  for (const [i, spec] of specs.entries()) {
-    // Ctrl-C stops the whole run: the report covers the captures read so far.
-    if (readWasInterrupted()) {
-      io.stderr(`calico-pcap: interrupted (SIGINT): ${specs.length - i} of ${specs.length} captures not read\n`);
-      break;
-    }
-    // The line readCapture prints for an unreadable capture is also kept for the document.
-    let said = '';
-    const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
-    const run = await readCapture(spec.file, opts, noting, out, undefined, several ? spec.file : undefined, names, where);
-    if (typeof run === 'number') {
-      codes.push(run);
-      unreadable.push({ file: spec.file, message: said.replace(/^calico-pcap: /, '').trim() });
-      continue;
-    }
+  const read = (spec: CaptureSpec, noting: CliIo) => readCapture(spec.file, opts, noting, out, undefined, several ? spec.file : undefined, names, where);
+  for await (const { run } of eachCapture(specs, io, read, unreadable, codes)) {
     const doc = buildDocument(run, undefined, names);
     if (perPacket) out.push(JSON.stringify({ summary: several ? { capture: run.file, ...summaryOf(doc) } : summaryOf(doc) }) + '\n');
     runs.push(run);

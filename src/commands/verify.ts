@@ -5,7 +5,7 @@ import type { ModelFlags } from '../model/sources.js';
 import { ModelError } from '../model/model-error.js';
 import { renderJunit, renderJunitMany, renderVerifyTable, type VerifyDocument } from '../report/verify-report.js';
 import { jsonTerminalSafe, terminalSafe } from '../report/terminal-safe.js';
-import { captureList, finishRead, readCapture, worstExit, type AnalyzeOptions } from './analyze.js';
+import { captureList, eachCapture, finishRead, readCapture, worstExit, type AnalyzeOptions } from './analyze.js';
 import type { CaptureSpec } from './capture-list.js';
 import type { ClusterModel } from '../model/cluster.js';
 import { mergeSummaries, type UnreadableCapture } from '../report/many-document.js';
@@ -18,7 +18,6 @@ import { whereFilter } from './where.js';
 import type { PacketFilter } from '../filter/compile.js';
 import type { PodNames } from '../report/pod-names.js';
 import { documentOf } from './verdict.js';
-import { readWasInterrupted } from './interrupt.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, colorWanted, type CliIo } from './support.js';
 
 export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
@@ -139,20 +138,8 @@ async function verifyMany(specs: CaptureSpec[], model: ClusterModel, opts: Verif
   const unreadable: UnreadableCapture[] = [];
   const codes: number[] = [];
   const verdicts: { file: string; result: Result; hint: string | null }[] = [];
-  for (const [i, spec] of specs.entries()) {
-    // Ctrl-C stops the whole run: the report covers the captures read so far.
-    if (readWasInterrupted()) {
-      io.stderr(`calico-pcap: interrupted (SIGINT): ${specs.length - i} of ${specs.length} captures not read\n`);
-      break;
-    }
-    let said = '';
-    const noting: CliIo = { ...io, stderr: (s) => { said += s; io.stderr(s); } };
-    const run = await readCapture(spec.file, { ...opts, format: 'json' }, noting, out, decoderPorts(opts.vxlanPort, model), undefined, names, where);
-    if (typeof run === 'number') {
-      codes.push(run);
-      unreadable.push({ file: spec.file, message: said.replace(/^calico-pcap: /, '').trim() });
-      continue;
-    }
+  const read = (spec: CaptureSpec, noting: CliIo) => readCapture(spec.file, { ...opts, format: 'json' }, noting, out, decoderPorts(opts.vxlanPort, model), undefined, names, where);
+  for await (const { spec, run } of eachCapture(specs, io, read, unreadable, codes)) {
     const { doc, judgement } = documentOf(run, model, { device: opts.device, captureNode: spec.node, captureNodeHow: 'NODE=FILE' }, names);
     docs.push(doc as VerifyDocument);
     verdicts.push({ file: run.file, result: judgement!.verify.result, hint: judgement!.verify.hint });

@@ -12,11 +12,9 @@
 // - one IP claimed by two pods (a finished pod and the replacement that got its address, as
 //   `kubectl get pods -A` shows both until the finished one is deleted): the Running one is named,
 //   else the newer creationTimestamp, else the later read; a warning says which.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { formatAddress, parseAddress, type Address } from '../net/address.js';
 import { ModelError } from './model-error.js';
-import { MAX_MODEL_FILE_BYTES, parseBounded, readBounded } from './read-bounded.js';
+import { MAX_MODEL_FILE_BYTES, modelFilesIn, parseBounded, readBounded } from './read-bounded.js';
 
 export interface PodName {
   namespace: string;
@@ -171,16 +169,9 @@ interface Tally {
 }
 
 function readPath(index: PodIndex, path: string, tally: Tally, inDirectory: boolean): void {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch {
-    // reported by readBounded as a missing file
-  }
-  if (isDirectory) {
-    const files = readdirSync(path).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
-    if (files.length === 0) throw new ModelError(`${path}: a directory with no .yaml, .yml or .json file`);
-    for (const f of files) readPath(index, join(path, f), tally, true);
+  const files = modelFilesIn(path);
+  if (files !== null) {
+    for (const f of files) readPath(index, f, tally, true);
     return;
   }
   const text = readBounded(path, MAX_MODEL_FILE_BYTES, 'a pods file');

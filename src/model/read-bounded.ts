@@ -12,7 +12,8 @@
 // JSON (text starting with { or [ that JSON.parse accepts) is read by JSON.parse: 20 times
 // cheaper than the YAML library, so `-o json` is the way to read the exports of very big
 // clusters. Every error of either parser is a ModelError naming the file (exit 2).
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ModelError } from './model-error.js';
 
@@ -128,4 +129,21 @@ export function parseBounded(text: string, path: string): unknown[] {
     const reason = /maximum call stack/i.test(message) ? 'nested too deeply' : message.split('\n')[0].replace(/:$/, '');
     throw new ModelError(`${path}: not YAML or JSON: ${reason}`);
   }
+}
+
+/**
+ * The model files of a directory (every .yaml, .yml and .json in it, sorted), or null when the
+ * path is not a directory (a missing file is then reported by readBounded).
+ */
+export function modelFilesIn(path: string): string[] | null {
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch {
+    return null;
+  }
+  if (!isDirectory) return null;
+  const files = readdirSync(path).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+  if (files.length === 0) throw new ModelError(`${path}: a directory with no .yaml, .yml or .json file`);
+  return files.map((f) => join(path, f));
 }

@@ -2,11 +2,9 @@
 // JSON), and the real objects exported from a cluster (`kubectl get nodes -o yaml`,
 // `calicoctl get ippools -o yaml`, `calicoctl get nodes -o yaml`, IPAM blocks and block
 // affinities). Anything not understood is a ModelError naming the file and the field.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { DEFAULT_BLOCK_SIZE, DEFAULT_BLOCK_SIZE_V6, defaultFelix, formatNodeAddress, parseMode, type ClusterModel, type ClusterNode, type EncapMode, type FelixSettings, type NodeAddress, type Pool } from './cluster.js';
 import { contains, familyOf, formatAddress, formatCidr, hostPrefix, parseAddress, parseCidr, type Address, type Cidr, type Family } from '../net/address.js';
-import { MAX_MODEL_FILE_BYTES, parseBounded, readBounded } from './read-bounded.js';
+import { MAX_MODEL_FILE_BYTES, modelFilesIn, parseBounded, readBounded } from './read-bounded.js';
 
 import { ModelError } from './model-error.js';
 
@@ -273,16 +271,9 @@ function isObj(v: unknown): v is Obj {
  * directory means every .yaml, .yml and .json file in it.
  */
 export function addFile(builder: ModelBuilder, path: string): void {
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(path).isDirectory();
-  } catch {
-    // reported below as a missing file
-  }
-  if (isDirectory) {
-    const files = readdirSync(path).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
-    if (files.length === 0) throw new ModelError(`${path}: a directory with no .yaml, .yml or .json file`);
-    for (const f of files) addFile(builder, join(path, f));
+  const files = modelFilesIn(path);
+  if (files !== null) {
+    for (const f of files) addFile(builder, f);
     return;
   }
   const text = readBounded(path, MAX_MODEL_FILE_BYTES, 'a cluster file');
