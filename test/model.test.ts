@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addFile, addFlags, ModelBuilder, type ModelFlags } from '../src/model/sources.js';
-import { ModelError } from '../src/model/model-error.js';
 import { formatAddress, formatCidr } from '../src/net/address.js';
 import { formatNodeAddress, type ClusterModel } from '../src/model/cluster.js';
+import { modelErrorOf } from './support/model-error.js';
 
 const FIX = join(__dirname, '..', 'fixtures', 'cluster');
 const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-model-'));
@@ -52,15 +52,7 @@ function write(name: string, text: string): string {
   return p;
 }
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ModelError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a ModelError');
-}
+const errorOf = modelErrorOf;
 
 describe('cluster model sources give the same model', () => {
   it('flags', () => {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readPods } from '../src/model/pods.js';
-import { ModelError } from '../src/model/model-error.js';
 import { formatAddress, parseAddress } from '../src/net/address.js';
+import { modelErrorOf } from './support/model-error.js';
 
 const FIX = join(__dirname, '..', 'fixtures', 'pods');
 const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-pods-'));
@@ -16,15 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-pods-'));
 const ip = (text: string) => parseAddress(text)!;
 const label = (index: ReturnType<typeof readPods>, text: string) => index.labelOf(ip(text));
 
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ModelError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a ModelError');
-}
+const errorOf = modelErrorOf;
 
 function write(name: string, text: string): string {
   const path = join(dir, name);
