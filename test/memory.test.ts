@@ -69,4 +69,29 @@ describe('bounded memory', () => {
     expect(doc.issues.records).toEqual([expect.objectContaining({ code: 'pcapng.truncated_block', packet: 2, needed: 1 << 30, present: 16 })]);
     expect(r.peakMb).toBeLessThan(100);
   });
+
+  it('a zstd bomb (32 KB of RLE blocks that decode to 1 GiB of empty records) is decoded into the reader\'s buffer: peak RSS < 150 MB', () => {
+    // RFC 8878: frame header (no content size, window 2^17), one raw block holding a pcap header,
+    // then 8192 RLE blocks of 128 KiB of zero bytes: zero-length records, 16 bytes each.
+    const blockHeader = (size: number, type: number, last: boolean) => {
+      const v = size * 8 + type * 2 + (last ? 1 : 0);
+      return [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff];
+    };
+    const pcapHeader = Buffer.alloc(24);
+    pcapHeader.writeUInt32LE(0xa1b2c3d4, 0);
+    pcapHeader.writeUInt16LE(2, 4);
+    pcapHeader.writeUInt16LE(4, 6);
+    pcapHeader.writeUInt32LE(65535, 16);
+    pcapHeader.writeUInt32LE(1, 20);
+    const parts: number[] = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x38, ...blockHeader(24, 0, false), ...pcapHeader];
+    const blocks = 8192;
+    for (let i = 0; i < blocks; i++) parts.push(...blockHeader(128 << 10, 1, i === blocks - 1), 0);
+    writeFileSync(join(dir, 'bomb.pcap.zst'), Buffer.from(parts));
+    const r = runMeasured(['analyze', 'bomb.pcap.zst', '-o', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.capture.bytesRead).toBe(24 + blocks * (128 << 10));
+    expect(doc.totals.packets).toBe((blocks * (128 << 10)) / 16);
+    expect(r.peakMb).toBeLessThan(150);
+  }, 60_000);
 });

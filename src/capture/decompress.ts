@@ -3,7 +3,10 @@
 // memory is bounded whatever a header claims:
 // - gzip: Node's zlib (a 32 KiB window by the format, RFC 1952).
 // - zstd: zstd-napi (bindings to the reference libzstd); windowLogMax caps the window a frame
-//   may ask for (RFC 8878 section 3.1.1.1.2: up to 3.75 TiB could be claimed).
+//   may ask for (RFC 8878 section 3.1.1.1.2: up to 3.75 TiB could be claimed). zstd is pulled,
+//   not streamed: ZstdPull decodes straight into the reader's buffer, because the library's
+//   Transform decodes a whole input chunk into fresh 128 KiB buffers at once (RLE blocks: 32 KB
+//   of file became 1 GB of output and a 490 MB peak before the garbage was collected).
 // - xz: lzma-native (bindings to liblzma from XZ Utils); memlimit caps the dictionary and every
 //   other allocation of the decoder (xz -9 needs 65 MiB).
 // zstd-napi and lzma-native are optional dependencies, loaded only when such a file is read: a
@@ -40,15 +43,13 @@ export class DecompressorMissingError extends Error {}
 
 const require = createRequire(import.meta.url);
 
-/** A decompressing stream for `kind`. gzip needs the caller's flush at the end (see source.ts). */
+/** A decompressing stream for gzip or xz (zstd: ZstdPull). gzip needs the caller's flush at the end (see source.ts). */
 export function createDecompressor(kind: Compression): Transform {
   switch (kind) {
     case 'gzip':
       return createGunzip();
-    case 'zstd': {
-      const zstd = loadOptional<ZstdNapi>('zstd-napi', kind);
-      return new zstd.DecompressStream({ windowLogMax: ZSTD_WINDOW_LOG_MAX });
-    }
+    case 'zstd':
+      throw new Error('zstd is read through ZstdPull, not a stream');
     case 'xz': {
       const lzma = loadOptional<LzmaNative>('lzma-native', kind);
       return lzma.createDecompressor({ memlimit: DECOMPRESS_MEMORY_LIMIT });
@@ -56,9 +57,75 @@ export function createDecompressor(kind: Compression): Transform {
   }
 }
 
-// The parts of the two libraries used here (they stay optional: no compile-time dependency).
-interface ZstdNapi {
-  DecompressStream: new (parameters: { windowLogMax: number }) => Transform;
+/** The parts of zstd-napi's binding used here (optional: no compile-time dependency). */
+interface ZstdBinding {
+  DCtx: new () => {
+    setParameter(param: number, value: number): void;
+    decompressStream(dst: Uint8Array, src: Uint8Array): [number, number, number];
+  };
+  DParameter: { windowLogMax: number };
+}
+
+/** What ZstdPull reads the compressed bytes from (a ByteSource of source.ts). */
+export interface CompressedInput {
+  read(target: Uint8Array, offset: number, length: number): Promise<number>;
+  readonly endFault?: string | null;
+}
+
+/**
+ * zstd decoded on demand into the buffer the capture reader hands over: whatever the frames
+ * claim or repeat (RLE blocks), memory is the window (capped) plus one input buffer.
+ */
+export class ZstdPull {
+  /** Compressed bytes taken from the input (for the progress line). */
+  consumed = 0;
+  endFault: string | null = null;
+  private readonly dctx: InstanceType<ZstdBinding['DCtx']>;
+  private readonly inBuf = new Uint8Array(64 << 10);
+  private input: Uint8Array = new Uint8Array(0);
+  private inputEnded = false;
+  private inFrame = false;
+
+  constructor(private readonly compressed: CompressedInput) {
+    const binding = loadOptional<ZstdBinding>('zstd-napi/binding', 'zstd');
+    this.dctx = new binding.DCtx();
+    this.dctx.setParameter(binding.DParameter.windowLogMax, ZSTD_WINDOW_LOG_MAX);
+  }
+
+  /** Up to `length` decompressed bytes into target at offset; 0 at the end (endFault says if it was a fault). */
+  async read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    const out = target.subarray(offset, offset + length);
+    while (this.endFault === null) {
+      if (this.input.length === 0 && !this.inputEnded) {
+        const n = await this.compressed.read(this.inBuf, 0, this.inBuf.length);
+        if (n === 0) {
+          this.inputEnded = true;
+          if (this.compressed.endFault) this.endFault = this.compressed.endFault;
+        } else {
+          this.input = this.inBuf.subarray(0, n);
+          this.consumed += n;
+        }
+        continue;
+      }
+      if (this.input.length === 0) {
+        // RFC 8878: a frame ends with its last block; input that stops inside one was cut short.
+        if (this.inFrame) this.endFault = describeDecompressFault('zstd', new Error('Stream ended in middle of compressed data frame'));
+        return 0;
+      }
+      let result: [number, number, number];
+      try {
+        result = this.dctx.decompressStream(out, this.input);
+      } catch (err) {
+        this.endFault = describeDecompressFault('zstd', err);
+        return 0;
+      }
+      const [remaining, produced, consumed] = result;
+      this.input = this.input.subarray(consumed);
+      this.inFrame = remaining !== 0;
+      if (produced > 0) return produced;
+    }
+    return 0;
+  }
 }
 
 interface LzmaNative {
@@ -69,7 +136,7 @@ function loadOptional<T>(name: string, kind: Compression): T {
   try {
     return require(name) as T;
   } catch {
-    throw new DecompressorMissingError(`${kind}-compressed, but ${kind} support is not installed (the optional dependency ${name} did not install): decompress it first (${kind === 'zstd' ? 'zstd -d' : 'xz -d'})`);
+    throw new DecompressorMissingError(`${kind}-compressed, but ${kind} support is not installed (the optional dependency ${name.split('/')[0]} did not install): decompress it first (${kind === 'zstd' ? 'zstd -d' : 'xz -d'})`);
   }
 }
 

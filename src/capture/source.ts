@@ -4,7 +4,7 @@
 import { closeSync, constants as fsConstants, createReadStream, openSync, promises as fsp, read as fsRead, readSync } from 'node:fs';
 import { constants as zlibConstants, type Gunzip } from 'node:zlib';
 import { Readable, type Transform } from 'node:stream';
-import { createDecompressor, describeDecompressFault, detectCompression, DecompressorMissingError, MAGIC_LENGTH, type Compression } from './decompress.js';
+import { createDecompressor, describeDecompressFault, detectCompression, DecompressorMissingError, MAGIC_LENGTH, ZstdPull, type Compression } from './decompress.js';
 
 export interface ByteSource {
   /** Total bytes when known in advance (a regular file), so small inputs get a small window. */
@@ -129,6 +129,25 @@ class StreamSource implements ByteSource {
 /** How far a stream may run ahead of the reader before it is paused. */
 const MAX_QUEUED_BYTES = 4 << 20;
 
+/** A decompressor that is pulled (zstd): reads go straight through it, nothing is queued. */
+class PulledSource implements ByteSource {
+  interrupted = false;
+  constructor(private readonly pull: ZstdPull, private readonly input: ByteSource) {}
+  get endFault(): string | null {
+    return this.interrupted ? null : this.pull.endFault;
+  }
+  read(target: Uint8Array, offset: number, length: number): Promise<number> {
+    return this.interrupted ? Promise.resolve(0) : this.pull.read(target, offset, length);
+  }
+  interrupt(): void {
+    this.interrupted = true;
+    this.input.interrupt?.();
+  }
+  close(): Promise<void> {
+    return this.input.close();
+  }
+}
+
 /** Puts already-read bytes (the sniffed magic) back in front of another source. */
 class PrefixedSource implements ByteSource {
   readonly sizeHint?: number;
@@ -240,6 +259,18 @@ export async function openSource(path: string): Promise<OpenedSource> {
       source: new PrefixedSource(magic.subarray(0, got), raw), displayName, gzip: false, compression, fileSize,
       inputBytesRead: () => (plainFile ? plainFile.position : streamed),
     };
+  }
+  if (compression === 'zstd') {
+    let pull: ZstdPull;
+    const input = new PrefixedSource(magic.subarray(0, got), raw);
+    try {
+      pull = new ZstdPull(input);
+    } catch (err) {
+      await raw.close().catch(() => {});
+      if (err instanceof DecompressorMissingError) throw new SourceOpenError(err.message);
+      throw err;
+    }
+    return { source: new PulledSource(pull, input), displayName, gzip: false, compression, fileSize, inputBytesRead: () => pull.consumed };
   }
   let decompressor: Transform;
   try {
