@@ -19,6 +19,7 @@ K8S_VERSION=v1.37.2   # k8s.io/kubernetes; staging modules at v0.37.2 (see go.mo
 ETCD_VERSION=v3.7.3   # go.etcd.io/etcd/server/v3 (its root package is the etcd main)
 KWOK_VERSION=v0.8.0   # sigs.k8s.io/kwok (own module: built against k8s.io/* v0.36.1)
 
+command -v go >/dev/null || { echo "kube-lab: go is not installed (it builds the lab, and its version keys the cache)" >&2; exit 3; }
 gover="$(go env GOVERSION)"
 sum="$(cat "$here/go.mod" "$here/go.sum" "$here/kwok/go.mod" "$here/kwok/go.sum" | sha256sum | cut -c1-12)"
 key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_${gover}_${sum}"
@@ -29,6 +30,7 @@ bins=(etcd kube-apiserver kube-controller-manager kwok)
 
 complete=1
 for b in "${bins[@]}"; do [[ -x "$bin/$b" ]] || complete=0; done
+[[ -f "$cache/kwok-stages.yaml" ]] || complete=0
 if [[ $complete == 1 && -z "${KUBE_LAB_FORCE:-}" ]]; then
   echo "kube-lab: reusing $bin" >&2
   echo "$bin"
@@ -39,7 +41,6 @@ if [[ -n "${KUBE_LAB_NO_BUILD:-}" ]]; then
   echo "kube-lab: not built yet ($bin); run scripts/kube-lab/build.sh (about 12 minutes cold on 2 cores)" >&2
   exit 3
 fi
-command -v go >/dev/null || { echo "kube-lab: go is not installed; it builds the control plane" >&2; exit 3; }
 
 mkdir -p "$bin"
 export CGO_ENABLED=0   # static binaries, as upstream builds the control plane
@@ -72,5 +73,13 @@ build etcd "$here" go.etcd.io/etcd/server/v3 "-s -w"
 build kube-apiserver "$here" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
 build kube-controller-manager "$here" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 build kwok "$here/kwok" sigs.k8s.io/kwok/cmd/kwok "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=${KWOK_VERSION#v}"
+
+# kwok's stages (node initialise and heartbeat, the pod lifecycle) ship in its module; kept
+# beside the binaries so that starting a lab needs no Go.
+stages="$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage"
+for f in "$stages/node/fast/node-initialize.yaml" "$stages/node/heartbeat/node-heartbeat.yaml" "$stages"/pod/fast/*.yaml; do
+  echo '---'; cat "$f"
+done > "$cache/kwok-stages.yaml.tmp"
+mv "$cache/kwok-stages.yaml.tmp" "$cache/kwok-stages.yaml"
 
 echo "$bin"
