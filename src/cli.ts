@@ -11,6 +11,7 @@ import { runVerify, type VerifyOptions } from './commands/verify.js';
 import { runCorrelateCommand, type CorrelateCommandOptions } from './commands/correlate.js';
 import { runReportCommand, type ReportCommandOptions } from './commands/report.js';
 import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
+import { DEFAULT_SERVICE_ACCOUNT, runRbac, type RbacOptions } from './commands/rbac.js';
 import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
 import { collect, parseCount, parseModeOption, parsePort, parsePositive, parseTimeOption } from './commands/option-parsers.js';
 
@@ -176,6 +177,18 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   addModelOptions(live).action(async (opts: LiveCommandOptions) => {
     setExit(await runLiveCommand(opts, io));
   });
+
+  program
+    .command('rbac').addHelpText('after', examplesText('rbac'))
+    .description('print the ClusterRole and ClusterRoleBinding that --kube needs (list on nodes and on Calico\'s IP pools, block affinities, IPAM blocks, FelixConfiguration and Installation), to pipe into kubectl apply -f -')
+    .option('--name <name>', 'name of the ClusterRole and of its binding', 'calico-pcap')
+    .option('--serviceaccount <namespace:name>', `a ServiceAccount to bind (repeatable; default ${DEFAULT_SERVICE_ACCOUNT} when no subject is given)`, collect, [])
+    .option('--user <name>', 'a user to bind (repeatable)', collect, [])
+    .option('--group <name>', 'a group to bind (repeatable)', collect, [])
+    .addOption(new Option('-o, --output <format>', 'output format: yaml, json').choices(['yaml', 'json']).default('yaml'))
+    .action((opts: RbacOptions) => {
+      setExit(runRbac(opts, io));
+    });
 
   // Conventions every command keeps, checked before any work starts (bad usage is exit 2).
   program.hook('preAction', (_program, cmd) => {

@@ -219,7 +219,7 @@ describe('every --help ends with real examples, and they run', () => {
   const work = mkdtempSync(join(tmpdir(), 'calico-pcap-examples-'));
   symlinkSync(join(ROOT, 'fixtures'), join(work, 'fixtures'));
   const shell = (example: string) => spawnSync('bash', ['-c', example.replace(/^calico-pcap /, `node ${CLI} `).replace(/\| calico-pcap /g, `| node ${CLI} `)], { cwd: work, encoding: 'utf8' });
-  for (const command of ['analyze', 'verify', 'correlate', 'report', 'live']) {
+  for (const command of ['analyze', 'verify', 'correlate', 'report', 'live', 'rbac']) {
     it(`${command} --help ends with its examples`, () => {
       const help = spawnSync('node', [CLI, command, '--help'], { encoding: 'utf8' });
       expect(help.status).toBe(0);
@@ -239,6 +239,13 @@ describe('every --help ends with real examples, and they run', () => {
       });
     }
   }
+  it('the rbac examples print the role and binding (the part before | kubectl, which needs a cluster: test/rbac.test.ts applies it to one)', () => {
+    for (const example of examplesOf('rbac')) {
+      const r = shell(example.replace(/ \| kubectl .*$/, ''));
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/kind(: |": ")ClusterRoleBinding/);
+    }
+  });
   it('the live examples parse (checked with --list-interfaces, which stops before capturing)', () => {
     for (const example of examplesOf('live')) {
       const r = shell(example.includes('--list-interfaces') ? example : `${example} --list-interfaces`);

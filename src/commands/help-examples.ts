@@ -21,6 +21,10 @@ const EXAMPLES: Record<string, string[]> = {
     'calico-pcap report --html report.html fixtures/vxlan-bad-udp-checksum/*.pcap --cluster fixtures/vxlan-bad-udp-checksum/cluster.yaml',
     'calico-pcap report --html - fixtures/vxlan-crosssubnet/node04-ens37.pcap > report.html',
   ],
+  rbac: [
+    'calico-pcap rbac --user alice | kubectl apply -f -',
+    'calico-pcap rbac --serviceaccount monitoring:calico-pcap -o json',
+  ],
   live: [
     'calico-pcap live --list-interfaces',
     'calico-pcap live -i ens37 -i vxlan.calico -w node04.pcapng --duration 60',
