@@ -25,7 +25,7 @@ function addModelOptions(cmd: Command): Command {
     .option('--kube', "cluster model read live from the API server with your kubeconfig, as kubectl does (Nodes, Calico's IPPools, BlockAffinities, IPAMBlocks, FelixConfigurations; docs/kube.md); after --cluster files, before flags")
     .option('--kubeconfig <file>', 'the kubeconfig for --kube (default: KUBECONFIG, ~/.kube/config, in-cluster); implies --kube')
     .option('--context <name>', 'the kubeconfig context for --kube (default: its current-context); implies --kube')
-    .option('--request-timeout <duration>', 'the whole --kube read ends within this (30s, 1m, 500ms; 0: no limit)', parseRequestTimeout, 30)
+    .addOption(new Option('--request-timeout <duration>', 'the whole --kube read ends within this (30s, 1m, 500ms; 0: no limit)').argParser(parseRequestTimeout).default(30, '30s'))
     .addOption(new Option('--chunk-size <n>', 'objects per list request of --kube, as kubectl --chunk-size').argParser(parsePositive(1_000_000)).default(500).hideHelp())
     .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
     .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
