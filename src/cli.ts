@@ -13,16 +13,21 @@ import { runReportCommand, type ReportCommandOptions } from './commands/report.j
 import { runLiveCommand, type LiveCommandOptions } from './commands/live.js';
 import { DEFAULT_SERVICE_ACCOUNT, runRbac, type RbacOptions } from './commands/rbac.js';
 import { DEFAULT_WINDOW_PACKETS } from './commands/model-options.js';
-import { collect, parseCount, parseModeOption, parsePort, parsePositive, parseTimeOption } from './commands/option-parsers.js';
+import { collect, parseCount, parseModeOption, parsePort, parsePositive, parseRequestTimeout, parseTimeOption } from './commands/option-parsers.js';
 
 import { examplesText } from './commands/help-examples.js';
 import { readWasInterrupted } from './commands/interrupt.js';
 import { defaultIo, EXIT_OK, EXIT_UNREADABLE, internalErrorCode, installStdoutErrorHandler, safeStderr, type CliIo } from './commands/support.js';
 
-/** The cluster model options of verify and live. */
+/** The cluster model options of verify, live, correlate and report. */
 function addModelOptions(cmd: Command): Command {
   return cmd
     .option('--cluster <file>', 'cluster model: a calico-pcap cluster file, or kubectl/calicoctl YAML or JSON (Node, IPPool, IPAMBlock, BlockAffinity), or a directory of them; repeatable', collect, [])
+    .option('--kube', "cluster model read live from the API server with your kubeconfig, as kubectl does (Nodes, Calico's IPPools, BlockAffinities, IPAMBlocks, FelixConfigurations; docs/kube.md); after --cluster files, before flags")
+    .option('--kubeconfig <file>', 'the kubeconfig for --kube (default: KUBECONFIG, ~/.kube/config, in-cluster); implies --kube')
+    .option('--context <name>', 'the kubeconfig context for --kube (default: its current-context); implies --kube')
+    .addOption(new Option('--request-timeout <duration>', 'the whole --kube read ends within this (30s, 1m, 500ms; 0: no limit)').argParser(parseRequestTimeout).default(30, '30s'))
+    .addOption(new Option('--chunk-size <n>', 'objects per list request of --kube, as kubectl --chunk-size').argParser(parsePositive(1_000_000)).default(500).hideHelp())
     .option('--pool <cidr>', 'an IP pool (repeatable)', collect, [])
     .option('--block-size <n>', 'block size of the pools given with --pool', parsePositive(32))
     .option('--node <name=ip/prefix>', 'a node and the address/prefix Calico registered for it (repeatable)', collect, [])

@@ -6,12 +6,12 @@ import type { CorrelateDocument } from '../engine/correlate/types.js';
 import type { ModelFlags } from '../model/sources.js';
 import { namedPacket, renderCorrelateTable } from '../report/correlate-report.js';
 import { jsonTerminalSafe } from '../report/terminal-safe.js';
-import { optionalModel, windowOption } from './model-options.js';
+import { optionalModel, windowOption, type KubeModelOptions } from './model-options.js';
 import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import { EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, parseCaptureArg, printCorrelateReadFaults, colorWanted, type CliIo } from './support.js';
 
-export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions {
+export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions, KubeModelOptions {
   window: string;
   windowPackets: number;
   format: 'table' | 'json' | 'ndjson';
@@ -26,7 +26,7 @@ export interface CorrelateCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, 
 
 export async function runCorrelateCommand(captures: string[], opts: CorrelateCommandOptions, io: CliIo): Promise<number> {
   const window = windowOption(opts.window, io);
-  const model = window === undefined ? undefined : optionalModel(opts, io);
+  const model = window === undefined ? undefined : await optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;

@@ -26,7 +26,7 @@ import { decoderPorts } from './model-options.js';
 import { exitOf } from './verify.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
-import { optionalModel } from './model-options.js';
+import { optionalModel, type KubeModelOptions } from './model-options.js';
 import { whereFilter } from './where.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
 import type { PodNames } from '../report/pod-names.js';
@@ -336,7 +336,7 @@ function openWriter(path: string, capture: LiveCapture, snaplen: number): PcapWr
   return path === '-' ? new PcapWriter(process.stdout, opts) : PcapWriter.openFile(path, opts);
 }
 
-export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'>, PodOptions {
+export interface LiveCommandOptions extends LiveOptions, Omit<ModelFlags, 'vxlanPort'>, PodOptions, KubeModelOptions {
   listInterfaces?: boolean;
   cluster: string[];
 }
@@ -345,7 +345,7 @@ export async function runLiveCommand(opts: LiveCommandOptions, io: CliIo): Promi
   if (opts.listInterfaces) return runListInterfaces(io);
   // With `-w -` the packets own standard output: the report goes to stderr, never redrawn.
   if (opts.write === '-') io = { stdout: io.stderr, stderr: io.stderr, isTTY: false };
-  const model = optionalModel(opts, io);
+  const model = await optionalModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
   // JUnit holds verdicts: without a model there would be nothing to print.
   if (opts.format === 'junit' && model === null) {

@@ -1,28 +1,54 @@
 // What commands share beyond capture reading: the optional cluster model of live, correlate
 // and report, its warnings, and the --window duration.
-import { buildModel, hasModelFlags, type ModelFlags } from '../model/sources.js';
+import { buildModel, hasModelFlags, type KubeObjects, type ModelFlags } from '../model/sources.js';
 import { ModelError } from '../model/model-error.js';
 import { parseMode, type ClusterModel } from '../model/cluster.js';
 export { DEFAULT_WINDOW_PACKETS } from '../engine/correlate/correlate.js';
 import { terminalSafe } from '../report/terminal-safe.js';
 import type { CliIo } from './support.js';
 
-export type ModelOptions = ModelFlags & { cluster: string[] };
+export type ModelOptions = ModelFlags & { cluster: string[] } & KubeModelOptions;
+
+/** --kube and its companions (docs/kube.md). */
+export interface KubeModelOptions {
+  kube?: boolean;
+  kubeconfig?: string;
+  context?: string;
+  /** --request-timeout in seconds (0: none); parsed by parseRequestTimeout. */
+  requestTimeout?: number;
+  /** --chunk-size: objects per list page, as kubectl's. */
+  chunkSize?: number;
+}
+
+/** --kube was asked for: by itself, or implied by --kubeconfig or --context. */
+export function kubeWanted(opts: KubeModelOptions): boolean {
+  return opts.kube === true || opts.kubeconfig !== undefined || opts.context !== undefined;
+}
 
 /**
  * The cluster model when any model option was given (live, correlate, report: it is optional
  * there), null when none was, undefined after printing why it could not be read.
  */
-export function optionalModel(opts: ModelOptions, io: CliIo): ClusterModel | null | undefined {
-  if (opts.cluster.length === 0 && !hasModelFlags(opts)) return null;
+export async function optionalModel(opts: ModelOptions, io: CliIo): Promise<ClusterModel | null | undefined> {
+  if (opts.cluster.length === 0 && !hasModelFlags(opts) && !kubeWanted(opts)) return null;
   return requiredModel(opts, io);
 }
 
-/** The cluster model (verify needs one), or undefined after printing why it could not be read. */
-export function requiredModel(opts: ModelOptions, io: CliIo): ClusterModel | undefined {
+/**
+ * The cluster model (verify needs one), or undefined after printing why it could not be read.
+ * Sources in order, a later one overriding: --cluster files, the cluster (--kube), flags.
+ */
+export async function requiredModel(opts: ModelOptions, io: CliIo): Promise<ClusterModel | undefined> {
   let model: ClusterModel;
   try {
-    model = buildModel(opts.cluster, opts);
+    let kube: KubeObjects | undefined;
+    if (kubeWanted(opts)) {
+      // Loaded only here: the Kubernetes client costs ~0.6 s to import.
+      const { readKubeObjects, DEFAULT_REQUEST_TIMEOUT_SECONDS } = await import('../model/kube-source.js');
+      const read = await readKubeObjects({ kubeconfig: opts.kubeconfig, context: opts.context, timeoutSeconds: opts.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_SECONDS, chunkSize: opts.chunkSize });
+      kube = { objects: read.objects, source: read.label };
+    }
+    model = buildModel(opts.cluster, opts, kube);
   } catch (err) {
     if (err instanceof ModelError) {
       io.stderr(`calico-pcap: ${terminalSafe(err.message)}\n`);

@@ -1,7 +1,7 @@
 // Parsers of option values for the command-line definitions: each refuses a bad value with
 // commander's one-line usage error (exit 2).
 import { InvalidArgumentError } from 'commander';
-import { isEncapMode } from './model-options.js';
+import { isEncapMode, parseDuration } from './model-options.js';
 import { parseTimeBound, type TimeBound } from '../analysis/slice.js';
 
 export function parsePort(value: string, previous: number[]): number[] {
@@ -39,4 +39,12 @@ export function parseTimeOption(value: string): TimeBound {
   const bound = parseTimeBound(value);
   if (bound === null) throw new InvalidArgumentError('expected an RFC 3339 time (2026-11-25T10:26:00Z, 2026-11-25T11:26:00.5+01:00) or an offset from the first packet (30s, +1.5s, 500ms, 2m, 1h)');
   return bound;
+}
+
+/** --request-timeout as kubectl takes it: a duration (30s, 1m, 500ms), or 0 for no deadline. */
+export function parseRequestTimeout(value: string): number {
+  if (/^0+(\.0*)?(ms|s|m|h)?$/.test(value.trim())) return 0;
+  const seconds = parseDuration(value);
+  if (seconds === null) throw new InvalidArgumentError('expected a duration (30s, 1m, 500ms; 0 for none)');
+  return seconds;
 }

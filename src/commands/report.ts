@@ -18,7 +18,7 @@ import { documentOf } from './verdict.js';
 import { decoderPorts } from './model-options.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { ModelFlags } from '../model/sources.js';
-import { optionalModel, windowOption } from './model-options.js';
+import { optionalModel, windowOption, type KubeModelOptions } from './model-options.js';
 import { whereFilter } from './where.js';
 import type { PacketFilter } from '../filter/compile.js';
 import { podNamesOption, type PodOptions } from './pod-options.js';
@@ -148,7 +148,7 @@ class PipeSpool {
   }
 }
 
-export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions {
+export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, PodOptions, KubeModelOptions {
   html: string;
   title?: string;
   window: string;
@@ -159,7 +159,7 @@ export interface ReportCommandOptions extends Omit<ModelFlags, 'vxlanPort'>, Pod
 
 export async function runReportCommand(captures: string[], opts: ReportCommandOptions, io: CliIo): Promise<number> {
   const window = windowOption(opts.window, io);
-  const model = window === undefined ? undefined : optionalModel(opts, io);
+  const model = window === undefined ? undefined : await optionalModel(opts, io);
   if (window === undefined || model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;

@@ -12,7 +12,7 @@ import { mergeSummaries, type UnreadableCapture } from '../report/many-document.
 import { TOOL_VERSION } from '../version.js';
 import { SCHEMA_VERSION } from '../report/document.js';
 import { paintResult } from '../report/paint.js';
-import { decoderPorts, requiredModel } from './model-options.js';
+import { decoderPorts, requiredModel, type KubeModelOptions } from './model-options.js';
 import { podNamesOption } from './pod-options.js';
 import { whereFilter } from './where.js';
 import type { PacketFilter } from '../filter/compile.js';
@@ -20,7 +20,7 @@ import type { PodNames } from '../report/pod-names.js';
 import { documentOf } from './verdict.js';
 import { EXIT_INCONCLUSIVE, EXIT_OK, EXIT_UNREADABLE, EXIT_VIOLATION, Output, colorWanted, type CliIo } from './support.js';
 
-export interface VerifyOptions extends AnalyzeOptions, ModelFlags {
+export interface VerifyOptions extends AnalyzeOptions, ModelFlags, KubeModelOptions {
   cluster: string[];
   device?: string;
   captureNode?: string;
@@ -39,7 +39,7 @@ export async function runVerify(args: readonly string[], opts: VerifyOptions, io
       return EXIT_UNREADABLE;
     }
   }
-  const model = requiredModel(opts, io);
+  const model = await requiredModel(opts, io);
   if (model === undefined) return EXIT_UNREADABLE;
   const names = podNamesOption(opts, io);
   if (names === undefined) return EXIT_UNREADABLE;

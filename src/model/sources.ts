@@ -172,15 +172,36 @@ function defaultBlockSize(cidr: Cidr): number {
   return familyOf(cidr.base) === 4 ? DEFAULT_BLOCK_SIZE : DEFAULT_BLOCK_SIZE_V6;
 }
 
-/** Everything a command line gives for the model: files first, then flags (which override). */
-export function buildModel(files: string[], flags: ModelFlags): ClusterModel {
+/** Objects read from the API server (--kube), and the label that names the cluster in sources. */
+export interface KubeObjects {
+  objects: readonly Record<string, unknown>[];
+  /** "kube context kube-lab": sources read "kube context kube-lab (IPPool default-ipv4-ippool)". */
+  source: string;
+}
+
+/**
+ * Everything a command line gives for the model: files first, then the cluster (--kube), then
+ * flags; a later source overrides an earlier one (with a warning where they disagree).
+ */
+export function buildModel(files: string[], flags: ModelFlags, kube?: KubeObjects): ClusterModel {
   const builder = new ModelBuilder();
   for (const file of files) addFile(builder, file);
+  if (kube) addKubeObjects(builder, kube.objects, kube.source);
   addFlags(builder, flags);
   const model = builder.build();
-  if (model.pools.length === 0) throw new ModelError('verify needs the IP pools: --pool CIDR, or --cluster FILE with pools or IPPool objects');
-  if (model.nodes.length === 0) throw new ModelError('verify needs the nodes: --node NAME=IP/PREFIX, or --cluster FILE with nodes or Node objects');
+  const fromKube = kube ? `, or --kube with a cluster that has them (${kube.source} has none)` : '';
+  if (model.pools.length === 0) throw new ModelError(`verify needs the IP pools: --pool CIDR, or --cluster FILE with pools or IPPool objects${kube ? fromKube.replace('them', 'IPPools') : ''}`);
+  if (model.nodes.length === 0) throw new ModelError(`verify needs the nodes: --node NAME=IP/PREFIX, or --cluster FILE with nodes or Node objects${kube ? fromKube.replace('them', 'Nodes') : ''}`);
   return model;
+}
+
+/**
+ * Objects read from the API server, through exactly the path of exported YAML (addObject): a
+ * verdict cannot depend on whether the objects came from `kubectl get -o yaml` or from --kube.
+ * `source` takes the place of the file name in sources, warnings and errors.
+ */
+export function addKubeObjects(builder: ModelBuilder, objects: readonly Record<string, unknown>[], source: string): void {
+  for (const o of objects) addObject(builder, o, source, '');
 }
 
 // ---------- flags ----------
@@ -351,6 +372,12 @@ function addObject(builder: ModelBuilder, o: Obj, file: string, where: string): 
     if (vxlan !== undefined) n.vxlanTunnelAddr = ipAt(vxlan, file, field('projectcalico.org/IPv4VXLANTunnelAddr'), 4);
     const vxlan6 = annotation('projectcalico.org/IPv6VXLANTunnelAddr');
     if (vxlan6 !== undefined) n.vxlanTunnelAddrV6 = ipAt(vxlan6, file, field('projectcalico.org/IPv6VXLANTunnelAddr'), 6);
+    // The VTEP MACs Felix writes (libcalico-go lib/backend/k8s/resources/node.go,
+    // nodeBgpVXLANTunnelMACAddrAnnotation and ...V6): the same as calicoctl's vxlanTunnelMACAddr.
+    const mac = annotation('projectcalico.org/VXLANTunnelMACAddr');
+    if (mac !== undefined) n.vtepMac = macAt(mac, file, field('projectcalico.org/VXLANTunnelMACAddr'));
+    const mac6 = annotation('projectcalico.org/VXLANTunnelMACAddrV6');
+    if (mac6 !== undefined) n.vtepMacV6 = macAt(mac6, file, field('projectcalico.org/VXLANTunnelMACAddrV6'));
     return;
   }
   if (kind === 'IPAMBlock' && calico) {
