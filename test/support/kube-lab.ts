@@ -58,12 +58,13 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, stdin?: string
 /**
  * Starts a fresh lab in a new temporary directory: free ports on 127.0.0.1, Calico's CRDs and
  * the reference cluster applied, the four nodes Ready. The lab stops itself when this process
- * exits, even if stop() is never called.
+ * exits, even if stop() is never called. `exec`: `kube-lab up --exec` (kwok's Exec objects route a
+ * pod's exec into a network namespace; see scripts/kube-lab/NOTES-exec.md).
  */
-export async function startKubeLab(): Promise<KubeLab> {
+export async function startKubeLab(options: { exec?: boolean } = {}): Promise<KubeLab> {
   const dir = mkdtempSync(join(tmpdir(), 'calico-pcap-kube-lab-'));
   const up = await new Promise<KubectlResult>((resolve) => {
-    const child = spawn(KUBE_LAB, ['up', '--dir', dir, '--watch', String(process.pid)], {
+    const child = spawn(KUBE_LAB, ['up', '--dir', dir, '--watch', String(process.pid), ...(options.exec ? ['--exec'] : [])], {
       env: { ...process.env, KUBE_LAB_NO_BUILD: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
